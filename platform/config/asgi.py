@@ -1,0 +1,28 @@
+"""ASGI entry point: HTTP through Django (and its province middleware), WebSocket through Channels.
+
+Run it from anywhere: `python -m uvicorn config.asgi:application --app-dir platform` or `manage.py serve`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_apps_root = str(Path(__file__).resolve().parents[1])
+if _apps_root not in sys.path:
+    sys.path.insert(0, _apps_root)
+
+import config  # noqa: E402,F401  (adds the project root to sys.path)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from subscriptions.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application})

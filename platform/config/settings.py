@@ -1,0 +1,199 @@
+"""Settings for every environment, read from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import config  # noqa: F401  (puts the import roots on sys.path)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+# development | test | production
+PLATFORM_ENV = _env("PLATFORM_ENV", "development")
+PRODUCTION = PLATFORM_ENV == "production"
+DEBUG = _env_bool("PLATFORM_DEBUG", PLATFORM_ENV == "development")
+
+SECRET_KEY = _env("PLATFORM_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise RuntimeError("PLATFORM_SECRET_KEY must be set in production")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+# Provinces are addressed as <slug>.<base domain>; the base domain itself is the national scope.
+BASE_DOMAIN = _env("PLATFORM_BASE_DOMAIN", "localhost").lower()
+NATIONAL_HOSTS = {BASE_DOMAIN, f"national.{BASE_DOMAIN}", "127.0.0.1", "::1", "[::1]"} | {
+    h.strip().lower() for h in _env("PLATFORM_NATIONAL_HOSTS").split(",") if h.strip()
+}
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "[::1]"] + [
+    h.strip() for h in _env("PLATFORM_ALLOWED_HOSTS").split(",") if h.strip()
+]
+# Portals that cannot use a host per province send this header or use the /p/<slug>/ path prefix.
+PROVINCE_HEADER = "X-Province"
+PROVINCE_PATH_PREFIX = "p"
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "channels",
+    "strawberry_django",
+    "core",
+    "accounts",
+    "notices",
+]
+# Apps whose tables exist once per province schema. Apps listed in both also have a national copy
+# in the public schema (national accounts, national notices, the national audit trail).
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "core",
+    "accounts",
+    "notices",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Province"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "tenants.middleware.ProvinceMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "core.middleware.GraphQLCsrfMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_province"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Always PostgreSQL: django-tenants needs schemas. No DATABASE_URL → an embedded server in .data/pg.
+_DB_ENGINE = "tenants.postgresql_backend"
+DATABASE_URL = _env("DATABASE_URL")
+if DATABASE_URL:
+    import dj_database_url
+
+    _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
+    _db["ENGINE"] = _DB_ENGINE
+else:
+    _name = _env("PLATFORM_DB_NAME", "platform")
+    _db = {
+        "ENGINE": _DB_ENGINE,
+        "NAME": _name,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": "",
+        "EMBEDDED_PGDATA": _env("PLATFORM_PGDATA", str(PROJECT_ROOT / ".data" / "pg")),
+        "EMBEDDED_CREATE_DATABASE": _name,
+    }
+if _env("PLATFORM_DB_NAME") and DATABASE_URL:
+    _db["NAME"] = _env("PLATFORM_DB_NAME")
+_db["TEST"] = {**_db.get("TEST", {}), "NAME": _env("PLATFORM_TEST_DB_NAME", f"test_{_db['NAME']}")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Channels: Redis carries events between server processes; the in-memory layer serves one process only.
+REDIS_URL = _env("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": _env("PLATFORM_CHANNEL_PREFIX", "platform")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Production serves collected files (collectstatic into PLATFORM_STATIC_ROOT); development uses the finders.
+STATIC_ROOT = _env("PLATFORM_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STORAGE_ROOT = Path(_env("PLATFORM_STORAGE_ROOT", str(PROJECT_ROOT / "var" / "storage")))
+
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # the domain's own rules live in accounts.validators
+
+# GraphQL hardening. Production: no introspection, no IDE, no field suggestions, unexpected errors masked.
+GRAPHQL_IDE = _env_bool("PLATFORM_GRAPHQL_IDE", not PRODUCTION)
+GRAPHQL_INTROSPECTION = _env_bool("PLATFORM_GRAPHQL_INTROSPECTION", not PRODUCTION)
+GRAPHQL_FIELD_SUGGESTIONS = _env_bool("PLATFORM_GRAPHQL_FIELD_SUGGESTIONS", not PRODUCTION)
+GRAPHQL_MASK_ERRORS = _env_bool("PLATFORM_GRAPHQL_MASK_ERRORS", PRODUCTION)
+GRAPHQL_MAX_DEPTH = _env_int("PLATFORM_GRAPHQL_MAX_DEPTH", 12)
+GRAPHQL_MAX_ALIASES = _env_int("PLATFORM_GRAPHQL_MAX_ALIASES", 30)
+GRAPHQL_MAX_TOKENS = _env_int("PLATFORM_GRAPHQL_MAX_TOKENS", 4000)
+GRAPHQL_MAX_BATCH = _env_int("PLATFORM_GRAPHQL_MAX_BATCH", 10)
+GRAPHQL_WS_INIT_TIMEOUT_SECONDS = float(_env("PLATFORM_WS_INIT_TIMEOUT", "3"))
+GRAPHQL_WS_MAX_SUBSCRIPTIONS = _env_int("PLATFORM_WS_MAX_SUBSCRIPTIONS", 20)
+GRAPHQL_WS_ALLOWED_ORIGINS = [o.strip() for o in _env("PLATFORM_WS_ALLOWED_ORIGINS").split(",") if o.strip()]
+MAX_REQUEST_BODY_BYTES = _env_int("PLATFORM_MAX_REQUEST_BODY_BYTES", 4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+SERVER_HOST = _env("PLATFORM_HOST", "127.0.0.1")
+SERVER_PORT = _env_int("PLATFORM_PORT", 8000)
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("PLATFORM_LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+}

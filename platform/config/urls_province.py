@@ -1,0 +1,15 @@
+"""URLs of a province (host yunnan.<base> or prefix /p/yunnan/)."""
+
+from django.contrib import admin
+from django.urls import path
+
+from core.views import healthz
+from schema.views import graphql_http_view
+
+admin.site.site_header = "交通运输安全考核平台 · 省级管理"
+
+urlpatterns = [
+    path("graphql/", graphql_http_view(national=False), name="graphql"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

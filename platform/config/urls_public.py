@@ -1,0 +1,13 @@
+"""URLs of the national scope (the base domain): registry, national data, public verification."""
+
+from django.urls import path
+
+from core.views import healthz
+from schema.views import graphql_http_view
+from tenants.admin import national_admin_site
+
+urlpatterns = [
+    path("graphql/", graphql_http_view(national=True), name="graphql"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", national_admin_site.urls),
+]

@@ -1,0 +1,218 @@
+"""The platform's error codes: expected failures are data, never exceptions that leak to GraphQL.
+
+A service raises `DomainError(ErrorCode.X)`; the resolver turns it into a `UserError` in the mutation's
+payload. Codes are stable API: clients and tests match on them, never on wording. Messages come in
+Chinese and English; the resolver picks one by `Accept-Language`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # Generic
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
+    PROVINCE_NOT_FOUND = "PROVINCE_NOT_FOUND"
+    PROVINCE_MISMATCH = "PROVINCE_MISMATCH"
+    INVALID_STATE_TRANSITION = "INVALID_STATE_TRANSITION"
+    CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
+
+    # Accounts (seeds 000, 002, 003)
+    USERNAME_REQUIRED = "USERNAME_REQUIRED"
+    USERNAME_TOO_SHORT = "USERNAME_TOO_SHORT"
+    USERNAME_TOO_LONG = "USERNAME_TOO_LONG"
+    USERNAME_INVALID_CHARACTERS = "USERNAME_INVALID_CHARACTERS"
+    USERNAME_STARTS_WITH_DIGIT = "USERNAME_STARTS_WITH_DIGIT"
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    PASSWORD_INVALID_CHARACTERS = "PASSWORD_INVALID_CHARACTERS"
+    PASSWORD_MISMATCH = "PASSWORD_MISMATCH"
+    PASSWORD_WRONG = "PASSWORD_WRONG"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+    PASSWORD_SAME_AS_OLD = "PASSWORD_SAME_AS_OLD"
+    PHONE_INVALID = "PHONE_INVALID"
+    PHONE_TAKEN = "PHONE_TAKEN"
+    EMAIL_INVALID = "EMAIL_INVALID"
+    VERIFICATION_CODE_INVALID = "VERIFICATION_CODE_INVALID"
+    VERIFICATION_CODE_EXPIRED = "VERIFICATION_CODE_EXPIRED"
+    VERIFICATION_CODE_RESEND_TOO_SOON = "VERIFICATION_CODE_RESEND_TOO_SOON"
+    VERIFICATION_CODE_TOO_MANY_ATTEMPTS = "VERIFICATION_CODE_TOO_MANY_ATTEMPTS"
+    CAPTCHA_INVALID = "CAPTCHA_INVALID"
+    CAPTCHA_EXPIRED = "CAPTCHA_EXPIRED"
+    LOGIN_FAILED = "LOGIN_FAILED"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    ROLE_NOT_HELD = "ROLE_NOT_HELD"
+    ID_NUMBER_INVALID = "ID_NUMBER_INVALID"
+    ID_NUMBER_TAKEN = "ID_NUMBER_TAKEN"
+    CREDIT_CODE_INVALID = "CREDIT_CODE_INVALID"
+    REAL_NAME_INVALID = "REAL_NAME_INVALID"
+    IMPORT_FILE_INVALID = "IMPORT_FILE_INVALID"
+
+    # Candidate profile and uploads (seeds 000, 003)
+    ID_NUMBER_BIRTH_DATE_MISMATCH = "ID_NUMBER_BIRTH_DATE_MISMATCH"
+    ID_NUMBER_GENDER_MISMATCH = "ID_NUMBER_GENDER_MISMATCH"
+    ETHNICITY_INVALID = "ETHNICITY_INVALID"
+    POSTCODE_INVALID = "POSTCODE_INVALID"
+    PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"
+    PROFILE_FIELD_ON_CERTIFICATE = "PROFILE_FIELD_ON_CERTIFICATE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    FILE_EMPTY = "FILE_EMPTY"
+    FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
+    FILE_EXTENSION_MISMATCH = "FILE_EXTENSION_MISMATCH"
+    IMAGE_UNREADABLE = "IMAGE_UNREADABLE"
+    IMAGE_TOO_MANY_PIXELS = "IMAGE_TOO_MANY_PIXELS"
+    IMAGE_TOO_SMALL = "IMAGE_TOO_SMALL"
+    REQUEST_BODY_TOO_LARGE = "REQUEST_BODY_TOO_LARGE"
+    DOWNLOAD_LINK_INVALID = "DOWNLOAD_LINK_INVALID"
+
+    # Exams (seeds 000, 003)
+    PLEDGE_NOT_ACCEPTED = "PLEDGE_NOT_ACCEPTED"
+    REGISTRATION_WINDOW_CLOSED = "REGISTRATION_WINDOW_CLOSED"
+    REGISTRATION_DUPLICATE = "REGISTRATION_DUPLICATE"
+    SESSION_FULL = "SESSION_FULL"
+    SESSION_NOT_IN_PLAN = "SESSION_NOT_IN_PLAN"
+    SUBJECT_NOT_IN_PLAN = "SUBJECT_NOT_IN_PLAN"
+    REVIEW_DEADLINE_PASSED = "REVIEW_DEADLINE_PASSED"
+    REVIEWER_ALREADY_ACTED = "REVIEWER_ALREADY_ACTED"
+    OPINION_REQUIRED = "OPINION_REQUIRED"
+    TICKET_NOT_AVAILABLE = "TICKET_NOT_AVAILABLE"
+    TICKET_INVALID = "TICKET_INVALID"
+    SCORE_INVALID = "SCORE_INVALID"
+
+    # Certificates (seeds 000, 001, 003)
+    CERTIFICATE_NOT_ELIGIBLE = "CERTIFICATE_NOT_ELIGIBLE"
+    PUBLICITY_PERIOD_NOT_OVER = "PUBLICITY_PERIOD_NOT_OVER"
+    CERTIFICATE_INVALID_STATE = "CERTIFICATE_INVALID_STATE"
+    RENEWAL_WINDOW_NOT_OPEN = "RENEWAL_WINDOW_NOT_OPEN"
+    RENEWAL_WINDOW_CLOSED = "RENEWAL_WINDOW_CLOSED"
+    REQUEST_ALREADY_PENDING = "REQUEST_ALREADY_PENDING"
+    EXPLANATION_TOO_LONG = "EXPLANATION_TOO_LONG"
+    CERTIFICATE_NOT_FOUND = "CERTIFICATE_NOT_FOUND"
+
+
+# zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
+MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
+    ErrorCode.INVALID_INPUT: ("输入不正确", "The input is not valid."),
+    ErrorCode.NOT_FOUND: ("未找到该记录", "Not found."),
+    ErrorCode.PERMISSION_DENIED: ("没有权限执行此操作", "You do not have the right to do this."),
+    ErrorCode.UNAUTHENTICATED: ("请先登录", "Please log in first."),
+    ErrorCode.RATE_LIMITED: ("操作过于频繁，请稍后再试", "Too many attempts; try again later."),
+    ErrorCode.PROVINCE_NOT_FOUND: ("未找到该省份", "Unknown province."),
+    ErrorCode.PROVINCE_MISMATCH: ("该账号不属于本省", "This account belongs to another province."),
+    ErrorCode.INVALID_STATE_TRANSITION: ("当前状态不允许此操作", "This action is not allowed in the current state."),
+    ErrorCode.CONCURRENT_UPDATE: ("记录已被他人修改，请刷新后重试", "Someone else changed this; reload and retry."),
+    ErrorCode.USERNAME_REQUIRED: ("请输入用户名", "Enter a username."),
+    ErrorCode.USERNAME_TOO_SHORT: ("用户名长度不能少于6个字符（汉字计2个）", "The username is shorter than 6 units (a CJK character counts 2)."),
+    ErrorCode.USERNAME_TOO_LONG: ("用户名长度不能超过18个字符（汉字计2个）", "The username is longer than 18 units (a CJK character counts 2)."),
+    ErrorCode.USERNAME_INVALID_CHARACTERS: ("用户名只能由汉字、字母、数字和下划线组成", "The username may hold only CJK characters, letters, digits and underscores."),
+    ErrorCode.USERNAME_STARTS_WITH_DIGIT: ("用户名不能以数字开头", "The username must not start with a digit."),
+    ErrorCode.USERNAME_TAKEN: ("该用户名已被注册", "This username is taken."),
+    ErrorCode.PASSWORD_TOO_SHORT: ("密码长度不能少于8位", "The password is shorter than 8 characters."),
+    ErrorCode.PASSWORD_TOO_LONG: ("密码长度不能超过18位", "The password is longer than 18 characters."),
+    ErrorCode.PASSWORD_INVALID_CHARACTERS: ("密码只能由字母、数字和下划线组成", "The password may hold only letters, digits and underscores."),
+    ErrorCode.PASSWORD_MISMATCH: ("两次输入的密码不一致", "The two passwords differ."),
+    ErrorCode.PASSWORD_WRONG: ("密码错误", "The password is wrong."),
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: ("首次登录请先修改密码", "Change your password before doing anything else."),
+    ErrorCode.PASSWORD_SAME_AS_OLD: ("新密码不能与原密码相同", "The new password must differ from the old one."),
+    ErrorCode.PHONE_INVALID: ("请输入正确的手机号码", "Enter a valid mainland mobile number."),
+    ErrorCode.PHONE_TAKEN: ("该手机号码已被注册", "This mobile number is already registered."),
+    ErrorCode.EMAIL_INVALID: ("请输入正确的邮箱地址", "Enter a valid email address."),
+    ErrorCode.VERIFICATION_CODE_INVALID: ("验证码错误", "The verification code is wrong."),
+    ErrorCode.VERIFICATION_CODE_EXPIRED: ("验证码已过期，请重新获取", "The verification code has expired; request a new one."),
+    ErrorCode.VERIFICATION_CODE_RESEND_TOO_SOON: ("请稍后再获取验证码", "Wait before requesting another code."),
+    ErrorCode.VERIFICATION_CODE_TOO_MANY_ATTEMPTS: ("验证码错误次数过多，请重新获取", "Too many wrong codes; request a new one."),
+    ErrorCode.CAPTCHA_INVALID: ("图形验证码错误", "The image captcha is wrong."),
+    ErrorCode.CAPTCHA_EXPIRED: ("图形验证码已失效，请刷新", "The image captcha has expired; load a new one."),
+    ErrorCode.LOGIN_FAILED: ("账号或密码错误", "Wrong account or password."),
+    ErrorCode.ACCOUNT_LOCKED: ("登录失败次数过多，账号已暂时锁定", "Too many failed logins; the account is locked for a while."),
+    ErrorCode.ACCOUNT_DISABLED: ("账号已停用", "This account is disabled."),
+    ErrorCode.ROLE_NOT_HELD: ("该账号不具有所选角色", "This account does not hold the chosen role."),
+    ErrorCode.ID_NUMBER_INVALID: ("身份证号码不正确", "The ID number is not valid."),
+    ErrorCode.ID_NUMBER_TAKEN: ("该证件号码已被注册", "This ID number is already registered."),
+    ErrorCode.CREDIT_CODE_INVALID: ("统一社会信用代码不正确", "The unified social credit code is not valid."),
+    ErrorCode.REAL_NAME_INVALID: ("请输入正确的姓名", "Enter a valid real name."),
+    ErrorCode.IMPORT_FILE_INVALID: ("导入文件格式不正确", "The import file cannot be read."),
+    ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH: ("出生日期与身份证号码不符", "The birth date does not match the ID number."),
+    ErrorCode.ID_NUMBER_GENDER_MISMATCH: ("性别与身份证号码不符", "The gender does not match the ID number."),
+    ErrorCode.ETHNICITY_INVALID: ("民族不正确", "Unknown ethnic group."),
+    ErrorCode.POSTCODE_INVALID: ("邮政编码不正确", "The postcode must be 6 digits."),
+    ErrorCode.PROFILE_INCOMPLETE: ("个人信息不完整，请先完善", "The profile is incomplete."),
+    ErrorCode.PROFILE_FIELD_ON_CERTIFICATE: ("该信息已印在证书上，请通过证书变更申请修改", "This data is printed on a certificate: file a certificate change request."),
+    ErrorCode.FILE_TOO_LARGE: ("文件大小不能超过500KB", "The file is larger than 500 KB."),
+    ErrorCode.FILE_EMPTY: ("文件为空", "The file is empty."),
+    ErrorCode.FILE_TYPE_NOT_ALLOWED: ("文件格式不正确", "This file type is not allowed."),
+    ErrorCode.FILE_EXTENSION_MISMATCH: ("文件扩展名与文件内容不符", "The file name does not match its content."),
+    ErrorCode.IMAGE_UNREADABLE: ("图片无法识别或已损坏", "The image cannot be decoded."),
+    ErrorCode.IMAGE_TOO_MANY_PIXELS: ("图片尺寸过大", "The image has too many pixels."),
+    ErrorCode.IMAGE_TOO_SMALL: ("图片尺寸过小", "The image is too small."),
+    ErrorCode.REQUEST_BODY_TOO_LARGE: ("请求内容过大", "The request body is too large."),
+    ErrorCode.DOWNLOAD_LINK_INVALID: ("下载链接无效或已过期", "The download link is invalid or has expired."),
+    ErrorCode.PLEDGE_NOT_ACCEPTED: ("请先阅读并同意诚信考试承诺书", "Accept the integrity pledge first."),
+    ErrorCode.REGISTRATION_WINDOW_CLOSED: ("不在报名时间内", "Registration is not open."),
+    ErrorCode.REGISTRATION_DUPLICATE: ("您已报名该科目", "You already registered for this subject."),
+    ErrorCode.SESSION_FULL: ("该场考试已无剩余座位，请选择其他考试进行报名", "This session has no seats left; choose another exam."),
+    ErrorCode.SESSION_NOT_IN_PLAN: ("该场次不属于此考试计划", "This session does not belong to the exam plan."),
+    ErrorCode.SUBJECT_NOT_IN_PLAN: ("该科目不属于此考试计划", "This subject does not belong to the exam plan."),
+    ErrorCode.REVIEW_DEADLINE_PASSED: ("已过审核截止时间", "The review deadline has passed."),
+    ErrorCode.REVIEWER_ALREADY_ACTED: ("审核人员已处理，无法撤回", "A reviewer has already acted; it can no longer be withdrawn."),
+    ErrorCode.OPINION_REQUIRED: ("请填写审核意见", "Enter a review opinion."),
+    ErrorCode.TICKET_NOT_AVAILABLE: ("当前不在准考证打印时间内", "The admission ticket is not available now."),
+    ErrorCode.TICKET_INVALID: ("准考证无效", "The admission ticket is not valid."),
+    ErrorCode.SCORE_INVALID: ("成绩不正确", "The score is not valid."),
+    ErrorCode.CERTIFICATE_NOT_ELIGIBLE: ("不符合证书申领条件", "Not eligible for this certificate."),
+    ErrorCode.PUBLICITY_PERIOD_NOT_OVER: ("公示期尚未结束", "The publicity period is not over."),
+    ErrorCode.CERTIFICATE_INVALID_STATE: ("证书当前状态不允许此操作", "The certificate's status does not allow this."),
+    ErrorCode.RENEWAL_WINDOW_NOT_OPEN: ("尚未到延续办理时间", "The renewal window has not opened yet."),
+    ErrorCode.RENEWAL_WINDOW_CLOSED: ("已超过延续办理时间", "The renewal window has closed."),
+    ErrorCode.REQUEST_ALREADY_PENDING: ("已有待审核的申请", "A request is already pending."),
+    ErrorCode.EXPLANATION_TOO_LONG: ("说明不能超过200字", "The explanation exceeds 200 characters."),
+    ErrorCode.CERTIFICATE_NOT_FOUND: ("未找到该证书", "No certificate with this number."),
+}
+
+
+def message_for(code: ErrorCode, *, language: str = "zh") -> str:
+    zh, en = MESSAGES.get(code, (code.value, code.value))
+    return en if language == "en" else zh
+
+
+class DomainError(Exception):
+    """An expected failure of a service: carries a stable code, optionally the input field at fault."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        *,
+        field: str | None = None,
+        detail: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        self.code = code
+        self.field = field
+        self.detail = detail
+        self.params = dict(params or {})
+        super().__init__(f"{code.value}{f' ({field})' if field else ''}{f': {detail}' if detail else ''}")
+
+    def message(self, language: str = "zh") -> str:
+        base = message_for(self.code, language=language)
+        return f"{base}（{self.detail}）" if self.detail and language != "en" else (
+            f"{base} ({self.detail})" if self.detail else base
+        )
+
+
+class DomainErrors(DomainError):
+    """Several independent input errors found at once (a form with three bad fields gets three codes)."""
+
+    def __init__(self, errors: Iterable[DomainError]) -> None:
+        self.errors = list(errors)
+        if not self.errors:
+            raise ValueError("DomainErrors needs at least one error")
+        first = self.errors[0]
+        super().__init__(first.code, field=first.field, detail=first.detail, params=first.params)

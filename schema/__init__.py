@@ -1,0 +1,1 @@
+"""The GraphQL schema: one module tree per domain, merged in `schema.root`."""

@@ -1,0 +1,77 @@
+"""The one place where domain schema modules are merged into the province and national schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from django.conf import settings
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from schema.core.queries import NationalQuery, ProvinceQuery
+from schema.notices.queries import NoticeQuery, NoticeSubscription
+
+
+class PublicError(Exception):
+    """An exception whose message is meant for the client (e.g. unauthenticated); never masked."""
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, PublicError)
+
+
+def _extensions() -> list[Any]:
+    extensions: list[Any] = [
+        ParserCache,
+        ValidationCache,
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        DjangoOptimizerExtension,
+    ]
+    if not settings.GRAPHQL_INTROSPECTION:
+        extensions.append(DisableIntrospection)
+    if settings.GRAPHQL_MASK_ERRORS:
+        extensions.append(
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error. 服务器内部错误")
+        )
+    return extensions
+
+
+def _config() -> StrawberryConfig:
+    return StrawberryConfig(
+        disable_field_suggestions=not settings.GRAPHQL_FIELD_SUGGESTIONS,
+        batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH},
+    )
+
+
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
+ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription,))
+NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
+NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
+
+province_schema = strawberry.Schema(
+    query=ProvinceRootQuery,
+    subscription=ProvinceRootSubscription,
+    extensions=_extensions(),
+    config=_config(),
+)
+national_schema = strawberry.Schema(
+    query=NationalRootQuery,
+    subscription=NationalRootSubscription,
+    extensions=_extensions(),
+    config=_config(),
+)

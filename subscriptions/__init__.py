@@ -1,0 +1,1 @@
+"""Live events over WebSocket (graphql-transport-ws): channel groups, publish-after-commit, consumers."""

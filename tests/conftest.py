@@ -1,0 +1,59 @@
+"""Test fixtures: real PostgreSQL (embedded unless DATABASE_URL is set), provinces created once per session,
+a real uvicorn server in a background thread for HTTP and WebSocket clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pytest
+from django.db import connection
+
+from tests.support.live_server import LiveServer, start_live_server
+from tests.support.provinces import (
+    TEST_PROVINCES,
+    ensure_test_provinces,
+    terminate_other_connections,
+    truncate_province_tables,
+)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    # Schemas are created and migrated once per session; later tests only re-insert registry rows.
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        ensure_test_provinces()
+    yield
+    # Worker threads (asgiref's, thread pools in tests) keep connections; end them so the database can go.
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        terminate_other_connections()
+
+
+@pytest.fixture
+def provinces(django_db_blocker: pytest.FixtureRequest) -> Iterator[Mapping[str, object]]:
+    """The test provinces by slug. In transactional tests, their tables are emptied afterwards."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        found = ensure_test_provinces()
+    yield found
+    if not connection.in_atomic_block:
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            truncate_province_tables([*TEST_PROVINCES, "public"])
+
+
+@pytest.fixture
+def yunnan(provinces: dict[str, object]) -> object:
+    return provinces["yunnan"]
+
+
+@pytest.fixture
+def tianjin(provinces: dict[str, object]) -> object:
+    return provinces["tianjin"]
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        server = start_live_server()
+        try:
+            yield server
+        finally:
+            server.stop()

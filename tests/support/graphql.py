@@ -1,0 +1,38 @@
+"""Small real clients: HTTP with the standard library, WebSocket with gql (graphql-transport-ws)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from gql.transport.websockets import WebsocketsTransport
+
+
+def post_graphql(
+    url: str, query: str, *, host: str | None = None, variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    if host:
+        request.add_header("Host", host)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def ws_transport(host: str, port: int, path: str = "/graphql/", **kwargs: Any) -> WebsocketsTransport:
+    """A gql transport that keeps the province host while connecting to loopback."""
+    return WebsocketsTransport(
+        url=f"ws://{host}:{port}{path}",
+        connect_args={"host": "127.0.0.1", "port": port},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        **kwargs,
+    )
