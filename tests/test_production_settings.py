@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[1]
+# The probe's HTTP request resolves its province in the test database.
+pytestmark = pytest.mark.django_db
 
 # Runs in a fresh interpreter: settings are read once, at start-up.
 PROBE = r"""
@@ -40,7 +45,7 @@ def _probe(env: dict[str, str]) -> dict[str, object]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "PLATFORM_DB_NAME": connection.settings_dict["NAME"], **env},
         capture_output=True,
         text=True,
         check=False,
