@@ -22,8 +22,34 @@ def graphql_http_view(*, national: bool) -> Any:
     )
 
 
+class PlatformWSConsumer(GraphQLWSConsumer):
+    """Authenticates in `connection_init` (payload `{"authToken": "…"}`); a bad token closes with 4403."""
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        from channels.db import database_sync_to_async
+        from strawberry.exceptions import ConnectionRejectionError
+        from strawberry.types.unset import UNSET
+
+        from accounts.tokens import user_for_token
+
+        params = context.get("connection_params") or {}
+        raw = params.get("authToken") if isinstance(params, dict) else None
+        if raw is None:
+            context["user"] = None
+            return UNSET
+        if not isinstance(raw, str):
+            raise ConnectionRejectionError()
+        raw = raw[7:].strip() if raw[:7].lower() == "bearer " else raw.strip()
+        lookup = await database_sync_to_async(user_for_token)(raw_token=raw)
+        if lookup.user is None:
+            code = "PROVINCE_MISMATCH" if lookup.wrong_province else "UNAUTHENTICATED"
+            raise ConnectionRejectionError({"code": code})
+        context["user"] = lookup.user
+        return UNSET
+
+
 def graphql_ws_consumer(*, national: bool) -> Any:
-    return GraphQLWSConsumer.as_asgi(
+    return PlatformWSConsumer.as_asgi(
         schema=national_schema if national else province_schema,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=dt.timedelta(seconds=settings.GRAPHQL_WS_INIT_TIMEOUT_SECONDS),

@@ -1,0 +1,78 @@
+"""Bearer tokens: `<province slug>.<random>`; the slug makes a token of another province fail at once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import AuthToken, User
+from tenants.context import current_scope
+
+TOKEN_LIFETIME = timedelta(days=14)
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _scope_label() -> str:
+    scope = current_scope()
+    if scope is None:
+        raise RuntimeError("tokens are issued within a province or the national scope")
+    return str(getattr(scope.tenant, "slug", scope.schema_name))
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    user: User | None
+    wrong_province: bool = False
+
+
+def auth_token_issue(*, user: User, user_agent: str = "") -> str:
+    raw = f"{_scope_label()}.{secrets.token_urlsafe(32)}"
+    AuthToken.objects.create(
+        key_hash=_hash(raw),
+        prefix=raw[: raw.index(".") + 7],
+        user=user,
+        expires_at=timezone.now() + TOKEN_LIFETIME,
+        user_agent=user_agent[:200],
+    )
+    return raw
+
+
+def auth_token_revoke(*, raw_token: str) -> bool:
+    return AuthToken.objects.filter(key_hash=_hash(raw_token), revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ) > 0
+
+
+def auth_tokens_revoke_all(*, user: User) -> int:
+    return AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_for_token(*, raw_token: str) -> TokenLookup:
+    """The active user behind a token of *this* province, or why not."""
+    label, _, _ = raw_token.partition(".")
+    if label != _scope_label():
+        return TokenLookup(user=None, wrong_province=True)
+    now = timezone.now()
+    token = (
+        AuthToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw_token), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return TokenLookup(user=None)
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        with transaction.atomic():
+            AuthToken.objects.filter(pk=token.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _TOUCH_EVERY)
+            ).update(last_used_at=now)
+    return TokenLookup(user=token.user)
