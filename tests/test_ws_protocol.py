@@ -46,7 +46,8 @@ async def _closed_with(ws: websockets.ClientConnection, timeout: float = 10) -> 
 
 async def _init(ws: websockets.ClientConnection, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-    return json.loads(await asyncio.wait_for(ws.recv(), 10))  # type: ignore[no-any-return]
+    reply: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    return reply
 
 
 async def test_invalid_message_closes_4400(asgi_server: LiveServer, provinces: object) -> None:
