@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.core.queries import NationalQuery, ProvinceQuery
+from schema.live.reviews import ReviewSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 
 
@@ -59,7 +60,7 @@ def _config() -> StrawberryConfig:
 
 
 ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
-ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription,))
+ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 

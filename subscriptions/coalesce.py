@@ -9,7 +9,7 @@ or reordered message (channel layers drop over capacity) is therefore harmless: 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from typing import Any
 
 Event = dict[str, Any]
@@ -21,10 +21,18 @@ async def coalesce(
     key: Callable[[Event], Hashable],
     version: Callable[[Event], int],
     interval: float,
+    initial: Iterable[Event] = (),
 ) -> AsyncIterator[Event]:
-    """Yield, per key, only versions newer than any yielded before, at most one batch per `interval`."""
+    """Yield, per key, only versions newer than any yielded before, at most one batch per `interval`.
+
+    `initial` (a snapshot read after joining the groups) is yielded first and sets the versions to beat.
+    """
     latest: dict[Hashable, Event] = {}
     sent: dict[Hashable, int] = {}
+    for event in initial:
+        latest[key(event)] = event
+        sent[key(event)] = version(event)
+        yield event
     pending: set[Hashable] = set()
     ready = asyncio.Event()
     failure: list[BaseException] = []
