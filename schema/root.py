@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.live.reviews import ReviewSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
@@ -59,9 +60,9 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, CertificateQuery))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
-NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
+NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, CertificateVerifyQuery))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(

@@ -44,6 +44,8 @@ NATIONAL_HOSTS = {BASE_DOMAIN, f"national.{BASE_DOMAIN}", "127.0.0.1", "::1", "[
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "[::1]"] + [
     h.strip() for h in _env("PLATFORM_ALLOWED_HOSTS").split(",") if h.strip()
 ]
+# Where public links (certificate QR codes) point: the national scope's public address.
+PUBLIC_BASE_URL = _env("PLATFORM_PUBLIC_BASE_URL", f"http://{BASE_DOMAIN}:8000").rstrip("/")
 # Portals that cannot use a host per province send this header or use the /p/<slug>/ path prefix.
 PROVINCE_HEADER = "X-Province"
 PROVINCE_PATH_PREFIX = "p"
@@ -63,6 +65,7 @@ SHARED_APPS = [
     "core",
     "accounts",
     "notices",
+    "registry",
 ]
 # Apps whose tables exist once per province schema. Apps listed in both also have a national copy
 # in the public schema (national accounts, national notices, the national audit trail).
@@ -76,6 +79,7 @@ TENANT_APPS = [
     "accounts",
     "notices",
     "profiles",
+    "certificates",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,5 +1,6 @@
 """URLs of the national scope (the base domain): registry, national data, public verification."""
 
+from certificates.views import verify
 from django.urls import path
 
 from core.views import healthz
@@ -9,5 +10,6 @@ from tenants.admin import national_admin_site
 urlpatterns = [
     path("graphql/", graphql_http_view(national=True), name="graphql"),
     path("healthz", healthz, name="healthz"),
+    path("verify", verify, name="certificate-verify"),
     path("admin/", national_admin_site.urls),
 ]

@@ -1,0 +1,55 @@
+"""我的证书 and the certificate PDF, whose QR code leads to public verification."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from accounts.models import Role
+from tests.support.auth import make_account
+from tests.support.certificates import issue_certificate
+from tests.support.graphql import post_graphql
+from tests.support.live_server import LiveServer
+from tests.support.pdf import pdf_qr_texts, pdf_text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_holder_lists_and_downloads_the_certificate_with_a_verification_qr(
+    asgi_server: LiveServer, yunnan: object
+) -> None:
+    holder, token = make_account(yunnan, username="pdf_holder", roles=[Role.CANDIDATE])
+    certificate = issue_certificate(yunnan, holder)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    _, listed = post_graphql(
+        asgi_server.http_url(), "{ myCertificates { id number status validUntil renewalOpens } }",
+        host="yunnan.localhost", headers=auth,
+    )
+    mine = listed["data"]["myCertificates"]
+    assert [c["number"] for c in mine] == [certificate.number]
+    assert mine[0]["status"] == "valid"
+
+    _, got = post_graphql(
+        asgi_server.http_url(), "query($id: ID!) { certificatePdf(id: $id) { filename contentType base64 } }",
+        host="yunnan.localhost", headers=auth, variables={"id": mine[0]["id"]},
+    )
+    document = base64.b64decode(got["data"]["certificatePdf"]["base64"])
+    assert document.startswith(b"%PDF")
+    assert certificate.number in pdf_text(document).replace(" ", "")
+    [qr] = pdf_qr_texts(document)
+    assert parse_qs(urlparse(qr).query)["number"] == [certificate.number]
+
+
+def test_another_candidate_cannot_download_it(asgi_server: LiveServer, yunnan: object) -> None:
+    holder, _ = make_account(yunnan, username="pdf_owner", roles=[Role.CANDIDATE])
+    _, other_token = make_account(yunnan, username="pdf_other", roles=[Role.CANDIDATE])
+    certificate = issue_certificate(yunnan, holder)
+    _, got = post_graphql(
+        asgi_server.http_url(), "query($id: ID!) { certificatePdf(id: $id) { base64 } }",
+        host="yunnan.localhost", headers={"Authorization": f"Bearer {other_token}"},
+        variables={"id": str(certificate.pk)},
+    )
+    assert got["errors"][0]["extensions"]["code"] == "CERTIFICATE_NOT_FOUND"
