@@ -22,6 +22,8 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.notices.queries import NoticeQuery, NoticeSubscription
+from schema.profiles.mutations import ProfileMutation
+from schema.profiles.queries import ProfileQuery
 
 
 class PublicError(Exception):
@@ -58,13 +60,15 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, ProfileQuery))
+ProvinceRootMutation = merge_types("Mutation", (ProfileMutation,))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
     query=ProvinceRootQuery,
+    mutation=ProvinceRootMutation,
     subscription=ProvinceRootSubscription,
     extensions=_extensions(),
     config=_config(),
