@@ -63,7 +63,7 @@ class PrivateStorage:
         name = f"{area}/{token[:2]}/{token}.{extension}"
         target = self.path(name)
         folder = target.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._private_dirs(folder)
         temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -77,6 +77,21 @@ class PrivateStorage:
                 temp.unlink()
         _fsync_dir(folder)
         return name
+
+    def _private_dirs(self, folder: Path) -> None:
+        """Create `folder` and the ones above it up to the storage root, each 0700 (mkdir's `parents` would
+        give the intermediate ones the umask's mode)."""
+        missing = []
+        current = folder
+        while not current.exists():
+            missing.append(current)
+            if current == current.parent:
+                break
+            current = current.parent
+        for path in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # a concurrent upload made it first
+                path.mkdir(mode=0o700)
+            path.chmod(0o700)
 
     def read(self, name: str) -> bytes:
         return self.path(name).read_bytes()
