@@ -89,3 +89,11 @@ def test_given_two_certificates_when_one_is_unlocked_then_the_other_still_locks(
 def test_given_a_field_that_is_not_printed_when_locked_then_programming_error(holder: User) -> None:
     with pytest.raises(ValueError, match="lock known fields"):
         profile_lock_fields(user=holder, fields=["postcode"], reason="certificate:YN-0001")
+
+
+def test_given_a_candidate_when_claiming_a_certificate_change_then_permission_denied(holder: User) -> None:
+    profile_lock_fields(user=holder, fields=["employer"], reason="certificate:YN-0001")
+    with pytest.raises(DomainError) as caught:
+        profile_update(user=holder, actor=holder, changes={"employer": "别的公司"}, through_certificate_change=True)
+    assert caught.value.code.value == "PERMISSION_DENIED"
+    assert CandidateProfile.objects.get(user=holder).employer == "昆明公交集团"

@@ -36,7 +36,7 @@ from core.storage import PrivateStorage
 from core.uploads import DEFAULT_MAX_BYTES, validate_document, validate_image
 from profiles.ethnicities import normalise_ethnicity
 from profiles.models import Attachment, CandidateProfile, Document, Education, Gender, IdType, ProfileFieldLock
-from profiles.selectors import api_name, certificate_locked_fields
+from profiles.selectors import PROFILE_VIEWER_ROLES, api_name, certificate_locked_fields
 
 logger = logging.getLogger(__name__)
 
@@ -186,12 +186,15 @@ def profile_update(
     Every input error is reported at once (DomainErrors). A field printed on a certificate (see
     `profiles.selectors.certificate_locked_fields`) is refused with PROFILE_FIELD_ON_CERTIFICATE unless
     the call comes from an approved certificate change request (`through_certificate_change=True`, with the
-    approving reviewer as `actor`). Changing name, ID type or ID number resets the verification status.
+    approving reviewer as `actor`, who must hold a PROFILE_VIEWER_ROLES role). Changing name, ID type or ID
+    number resets the verification status.
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable profile fields: {sorted(unknown)}")
-    if not through_certificate_change:
+    if through_certificate_change:
+        require_role(actor, *PROFILE_VIEWER_ROLES)
+    else:
         _require_self(actor=actor, user=user)
     today = timezone.localdate()
     errors: list[DomainError] = []
