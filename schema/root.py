@@ -24,6 +24,8 @@ from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.live.reviews import ReviewSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
+from schema.profiles.mutations import ProfileMutation
+from schema.profiles.queries import ProfileQuery
 
 
 class PublicError(Exception):
@@ -60,13 +62,15 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, CertificateQuery))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, ProfileQuery, CertificateQuery))
+ProvinceRootMutation = merge_types("Mutation", (ProfileMutation,))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, CertificateVerifyQuery))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
     query=ProvinceRootQuery,
+    mutation=ProvinceRootMutation,
     subscription=ProvinceRootSubscription,
     extensions=_extensions(),
     config=_config(),

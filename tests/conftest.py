@@ -4,6 +4,7 @@ a real uvicorn server in a background thread for HTTP and WebSocket clients."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -57,3 +58,11 @@ def asgi_server(django_db_setup: None, django_db_blocker: pytest.FixtureRequest)
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture
+def storage_root(settings: object, tmp_path: Path) -> Path:
+    """Private file storage in a temporary folder (the live server, in this process, sees it too)."""
+    root = tmp_path / "storage"
+    settings.STORAGE_ROOT = root  # type: ignore[attr-defined]
+    return root

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 _apps_root = str(Path(__file__).resolve().parents[1])
 if _apps_root not in sys.path:
@@ -22,7 +23,14 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from core.asgi_limits import BodySizeLimitMiddleware  # noqa: E402
 from subscriptions.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application})
+# Django's ASGI handler reads (spools) the whole body before any Django middleware runs: cap it in front.
+http_application = BodySizeLimitMiddleware(
+    cast(Any, django_application), max_body_bytes=settings.MAX_REQUEST_BODY_BYTES
+)
+
+application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})

@@ -168,6 +168,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = _env("PLATFORM_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGE_ROOT = Path(_env("PLATFORM_STORAGE_ROOT", str(PROJECT_ROOT / "var" / "storage")))
+# Private files (ID photos, documents) are never at a public URL: signed download links live this long.
+DOWNLOAD_LINK_MAX_AGE_SECONDS = _env_int("PLATFORM_DOWNLOAD_LINK_MAX_AGE", 300)
+# storage_sweep removes unreferenced files only when older than this (uploads in flight are younger).
+STORAGE_SWEEP_MIN_AGE_SECONDS = _env_int("PLATFORM_STORAGE_SWEEP_MIN_AGE", 3600)
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # the domain's own rules live in accounts.validators
 

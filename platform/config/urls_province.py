@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from core.views import healthz
+from profiles.downloads import file_authenticated, file_signed
 from schema.views import graphql_http_view
 
 admin.site.site_header = "交通运输安全考核平台 · 省级管理"
@@ -12,4 +13,7 @@ urlpatterns = [
     path("graphql/", graphql_http_view(national=False), name="graphql"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Private files: short-lived signed links (what the API hands out), or the caller's own token.
+    path("files/signed/<str:token>", file_signed, name="file_signed"),
+    path("files/<str:kind>/<int:object_id>", file_authenticated, name="file_authenticated"),
 ]

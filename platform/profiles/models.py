@@ -78,3 +78,59 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of profile {self.profile_id}"
+
+
+class ProfileFieldLock(models.Model):
+    """A profile field that is printed on a certificate: changing it needs a certificate change request.
+
+    Written by `profiles.services.profile_lock_fields` (certificate issuance calls it) and removed by
+    `profile_unlock_fields` (when the certificate that printed it is cancelled or becomes invalid). One row
+    per field and reason, so two certificates printing the same name keep it locked until both are gone.
+    """
+
+    profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="field_locks")
+    field = models.CharField(max_length=32)
+    reason = models.CharField(max_length=100)  # e.g. "certificate:YN-2026-000123"
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "field", "reason"], name="one_lock_per_field_and_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} of profile {self.profile_id} ({self.reason})"
+
+
+class Document(models.Model):
+    """A file a user uploads for a later request (certificate change, renewal, application, enterprise data).
+
+    Owned by its uploader; the requests of later issues refer to documents by id. Stored like attachments:
+    in the province's private storage, downloaded only through signed links or the authenticated view.
+    """
+
+    class Purpose(models.TextChoices):
+        PROOF_OF_LEAVING = "proof_of_leaving", "离职证明"
+        PROOF_OF_JOINING = "proof_of_joining", "入职证明"
+        APPLICATION_FORM = "application_form", "申请表"
+        PLEDGE = "pledge", "承诺书"
+        SAFETY_EDUCATION_RECORD = "safety_education_record", "安全教育培训记录"
+        LABOUR_CONTRACT = "labour_contract", "劳动合同"
+        SOCIAL_INSURANCE = "social_insurance", "社会保险证明"
+        BUSINESS_LICENCE = "business_licence", "营业执照"
+        OTHER = "other", "其他材料"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    file_name = models.CharField(max_length=120)  # the client's name, cleaned, for display and download only
+    storage_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-uploaded_at"], name="document_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} document {self.pk} of user {self.owner_id}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from profiles.models import Attachment, CandidateProfile
+from django.db.models import QuerySet
+
+from accounts.models import Role
+from profiles.models import Attachment, CandidateProfile, Document, ProfileFieldLock
 
 # What exam registration needs (seed 000: basic info and the three attachments).
 REQUIRED_BASIC_FIELDS = ("real_name", "id_type", "id_number", "gender", "birth_date", "phone")
@@ -22,14 +25,67 @@ def profile_missing_items(*, user: Any) -> list[str]:
     """
     profile = profile_for(user=user)
     if profile is None:
-        fields = [_camel(name) for name in REQUIRED_BASIC_FIELDS]
+        fields = [api_name(name) for name in REQUIRED_BASIC_FIELDS]
         return fields + [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS]
-    missing = [_camel(name) for name in REQUIRED_BASIC_FIELDS if getattr(profile, name) in (None, "")]
+    missing = [api_name(name) for name in REQUIRED_BASIC_FIELDS if getattr(profile, name) in (None, "")]
     present = set(profile.attachments.values_list("kind", flat=True))
     missing += [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS if kind.value not in present]
     return missing
 
 
-def _camel(name: str) -> str:
+def api_name(name: str) -> str:
+    """A model field name as the API spells it: "birth_date" → "birthDate"."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+# Province staff who may see candidates' profiles and files: the reviewer stages and the province admin.
+PROFILE_VIEWER_ROLES: Final = (
+    Role.SITE_REVIEWER,
+    Role.REVIEW_DEPARTMENT,
+    Role.ASSESSMENT_AUTHORITY,
+    Role.PROVINCE_ADMIN,
+)
+
+
+def certificate_locked_fields(*, user: Any) -> set[str]:
+    """Profile fields printed on one of the user's certificates: changing them needs a certificate change request.
+
+    Model field names ("real_name", "employer", …, and "avatar" for the photo). The certificates app
+    provides them by calling `profiles.services.profile_lock_fields(user=..., fields=..., reason=...)` when it
+    issues a certificate and `profile_unlock_fields` when one stops being valid; until certificates exist
+    this returns an empty set.
+    """
+    return set(ProfileFieldLock.objects.filter(profile__user=user).values_list("field", flat=True).distinct())
+
+
+def may_view_files_of(*, viewer: Any, owner_id: int) -> bool:
+    """The owner, or staff of this province holding a profile-viewer role (accounts live in its schema)."""
+    if viewer is None or not getattr(viewer, "is_active", False) or getattr(viewer, "must_change_password", False):
+        return False
+    return bool(viewer.pk == owner_id or viewer.has_role(*PROFILE_VIEWER_ROLES))
+
+
+def attachment_for_viewer(*, viewer: Any, attachment_id: int) -> Attachment | None:
+    attachment = Attachment.objects.select_related("profile").filter(pk=attachment_id).first()
+    if attachment is None or not may_view_files_of(viewer=viewer, owner_id=attachment.profile.user_id):
+        return None
+    return attachment
+
+
+def document_for_viewer(*, viewer: Any, document_id: int) -> Document | None:
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None or not may_view_files_of(viewer=viewer, owner_id=document.owner_id):
+        return None
+    return document
+
+
+def profile_for_staff(*, viewer: Any, user_id: int) -> CandidateProfile | None:
+    """A candidate's profile for province staff; None when absent or when the viewer may not see it."""
+    if not getattr(viewer, "is_active", False) or not viewer.has_role(*PROFILE_VIEWER_ROLES):
+        return None
+    return CandidateProfile.objects.filter(user_id=user_id).first()
+
+
+def documents_of(*, owner: Any) -> QuerySet[Document]:
+    return Document.objects.filter(owner=owner).order_by("-uploaded_at", "-pk")

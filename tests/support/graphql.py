@@ -36,3 +36,39 @@ def ws_transport(host: str, port: int, path: str = "/graphql/", **kwargs: Any) -
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
         **kwargs,
     )
+
+
+def upload_graphql(
+    url: str,
+    query: str,
+    *,
+    host: str,
+    variables: dict[str, Any],
+    files: dict[str, tuple[str, bytes, str]],
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A GraphQL multipart request (the spec's `operations`/`map`/files) sent by gql with `upload_files=True`.
+
+    `files` maps variable names to (file name, bytes, content type); returns `{"data": …, "errors": …}`.
+    """
+    import io
+
+    from gql import Client, FileVar, gql
+    from gql.transport.exceptions import TransportQueryError
+    from gql.transport.requests import RequestsHTTPTransport
+
+    transport = RequestsHTTPTransport(url=url, headers={"Host": host, **(headers or {})}, timeout=30)
+    request = gql(query)
+    request.variable_values = {
+        **variables,
+        **{
+            name: FileVar(io.BytesIO(content), filename=filename, content_type=content_type)
+            for name, (filename, content, content_type) in files.items()
+        },
+    }
+    with Client(transport=transport) as session:
+        try:
+            result = session.execute(request, upload_files=True, get_execution_result=True)
+        except TransportQueryError as error:  # top-level errors (unauthenticated, another province's token)
+            return {"data": error.data, "errors": error.errors}
+    return {"data": result.data, "errors": result.errors}
