@@ -53,3 +53,29 @@ def test_another_candidate_cannot_download_it(asgi_server: LiveServer, yunnan: o
         variables={"id": str(certificate.pk)},
     )
     assert got["errors"][0]["extensions"]["code"] == "CERTIFICATE_NOT_FOUND"
+
+
+def test_printed_profile_fields_are_locked_while_the_certificate_is_valid(
+    asgi_server: LiveServer, yunnan: object
+) -> None:
+    from certificates.models import Certificate
+    from certificates.services import certificate_status_set
+
+    from tenants.context import province_scope
+
+    holder, token = make_account(yunnan, username="locked_h", roles=[Role.CANDIDATE])
+    certificate = issue_certificate(yunnan, holder)
+    mutation = """mutation($input: ProfileUpdateInput!) { profileUpdate(input: $input) { errors { code field } } }"""
+    auth = {"Authorization": f"Bearer {token}"}
+    _, refused = post_graphql(
+        asgi_server.http_url(), mutation, host="yunnan.localhost", headers=auth,
+        variables={"input": {"employer": "另一家公司"}},
+    )
+    assert [e["code"] for e in refused["data"]["profileUpdate"]["errors"]] == ["PROFILE_FIELD_ON_CERTIFICATE"]
+    with province_scope(yunnan):
+        certificate_status_set(certificate=certificate, status=Certificate.Status.CANCELLED, reason="注销", actor=None)
+    _, allowed = post_graphql(
+        asgi_server.http_url(), mutation, host="yunnan.localhost", headers=auth,
+        variables={"input": {"employer": "另一家公司"}},
+    )
+    assert allowed["data"]["profileUpdate"]["errors"] == []

@@ -15,11 +15,16 @@ from certificates.numbers import certificate_number_format
 from certificates.windows import add_years, lapses_on
 from core.identity import mask_id_number, mask_name
 from core.services import audit_record
+from profiles.services import profile_lock_fields, profile_unlock_fields
 from subscriptions.publish import publish_after_commit
 from tenants.context import current_province
 
-# The profile fields printed on a certificate: changing them needs a certificate change request.
+# The profile fields printed on a certificate: while it is valid, changing them needs a change request.
 PRINTED_PROFILE_FIELDS = frozenset({"real_name", "id_type", "id_number", "gender", "birth_date", "employer"})
+
+
+def _lock_reason(certificate: Certificate) -> str:
+    return f"certificate:{certificate.number}"
 
 
 def _next_sequence(*, key: str) -> int:
@@ -90,6 +95,9 @@ def certificate_create(
             transferred_from=transferred_from,
         )
         registry_sync(certificate=certificate)
+        profile_lock_fields(
+            user=holder, fields=PRINTED_PROFILE_FIELDS, reason=_lock_reason(certificate), actor=actor
+        )
         audit_record(actor=actor, action="certificate_create", target=certificate, to_state=certificate.status)
         _notify(certificate, kind="certificate_issued")
     return certificate
@@ -107,6 +115,8 @@ def certificate_status_set(
         locked.transferred_to = transferred_to or locked.transferred_to
         locked.save(update_fields=["status", "status_reason", "transferred_to", "updated_at"])
         registry_sync(certificate=locked)
+        if status != Certificate.Status.VALID:
+            profile_unlock_fields(user=locked.holder, reason=_lock_reason(locked), actor=actor)
         audit_record(actor=actor, action="certificate_status_set", target=locked, from_state=before, to_state=status,
                      opinion=reason)
         _notify(locked, kind="certificate_status")
@@ -133,6 +143,7 @@ def certificates_lapse(*, on: date | None = None, actor: Any | None = None) -> l
             locked.status_reason = "超过有效期2个月未延续，需重新参加考试 / not renewed within 2 months of expiry"
             locked.save(update_fields=["status", "status_reason", "updated_at"])
             registry_sync(certificate=locked)
+            profile_unlock_fields(user=locked.holder, reason=_lock_reason(locked), actor=actor)
             audit_record(actor=actor, action="certificate_lapse", target=locked,
                          from_state=Certificate.Status.VALID, to_state=Certificate.Status.LAPSED)
             _notify(locked, kind="certificate_status")
