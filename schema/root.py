@@ -20,6 +20,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from schema.accounts.mutations import AccountProvinceMutation, AccountSessionMutation
+from schema.accounts.queries import AccountQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 
@@ -58,19 +60,23 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, AccountQuery))
+ProvinceRootMutation = merge_types("Mutation", (AccountSessionMutation, AccountProvinceMutation))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription,))
-NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
+NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery))
+NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
     query=ProvinceRootQuery,
+    mutation=ProvinceRootMutation,
     subscription=ProvinceRootSubscription,
     extensions=_extensions(),
     config=_config(),
 )
 national_schema = strawberry.Schema(
     query=NationalRootQuery,
+    mutation=NationalRootMutation,
     subscription=NationalRootSubscription,
     extensions=_extensions(),
     config=_config(),
