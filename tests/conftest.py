@@ -17,6 +17,21 @@ from tests.support.provinces import (
 )
 
 
+@pytest.fixture(autouse=True)
+def message_outbox() -> Iterator[list[object]]:
+    """Verification codes go to the in-memory outbox sender in tests (read with tests.support.accounts)."""
+    from django.conf import settings
+
+    from accounts.messaging import outbox, outbox_clear
+
+    previous = settings.PLATFORM_MESSAGE_SENDER
+    settings.PLATFORM_MESSAGE_SENDER = "outbox"
+    outbox_clear()
+    yield outbox  # type: ignore[misc]
+    outbox_clear()
+    settings.PLATFORM_MESSAGE_SENDER = previous
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     # Schemas are created and migrated once per session; later tests only re-insert registry rows.
