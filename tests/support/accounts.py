@@ -57,3 +57,38 @@ def api_login(
 
 def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
+
+
+class BrowserSession:
+    """A browser-like HTTP client of one province host: keeps the cookies the server sets (loopback + Host)."""
+
+    def __init__(self, url: str, host: str) -> None:
+        self.url, self.host = url, host
+        self.cookies: dict[str, str] = {}
+
+    def ask(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        import json
+        import urllib.request
+        from http.cookies import SimpleCookie
+
+        request = urllib.request.Request(
+            self.url, data=json.dumps({"query": query, "variables": variables or {}}).encode(), method="POST"
+        )
+        request.add_header("Content-Type", "application/json")
+        request.add_header("Host", self.host)
+        if self.cookies:
+            request.add_header("Cookie", self.cookie_header())
+        with urllib.request.urlopen(request, timeout=30) as response:
+            for raw in response.headers.get_all("Set-Cookie") or []:
+                parsed: SimpleCookie = SimpleCookie()
+                parsed.load(raw)
+                for name, morsel in parsed.items():
+                    if morsel.value and morsel["max-age"] != "0":
+                        self.cookies[name] = morsel.value
+                    else:
+                        self.cookies.pop(name, None)
+            result: dict[str, Any] = json.loads(response.read())
+            return result
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
