@@ -634,7 +634,9 @@ def _import_row(kind: str, values: dict[str, str], seen: set[str]) -> tuple[str,
             fields["real_name"] = validate_real_name(values["real_name"])
         except DomainError as error:
             errors.append(error)
-        if not errors and User.objects.filter(Q(id_number=account) | Q(username=account)).exists():
+        if not errors and account in seen:
+            errors.append(DomainError(ErrorCode.DUPLICATE_IN_FILE, field="idNumber"))
+        elif not errors and User.objects.filter(Q(id_number=account) | Q(username=account)).exists():
             errors.append(DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber"))
         fields.update(id_number=account, roles=[Role.CANDIDATE])
     else:
@@ -647,7 +649,9 @@ def _import_row(kind: str, values: dict[str, str], seen: set[str]) -> tuple[str,
         if not 2 <= len(name) <= ENTERPRISE_NAME_MAX_LENGTH:
             errors.append(DomainError(ErrorCode.INVALID_INPUT, field="name"))
         fields["real_name"] = name
-        if not errors and User.objects.filter(Q(credit_code=account) | Q(username=account)).exists():
+        if not errors and account in seen:
+            errors.append(DomainError(ErrorCode.DUPLICATE_IN_FILE, field="creditCode"))
+        elif not errors and User.objects.filter(Q(credit_code=account) | Q(username=account)).exists():
             errors.append(DomainError(ErrorCode.CREDIT_CODE_TAKEN, field="creditCode"))
         fields.update(credit_code=account, roles=[Role.ENTERPRISE])
     if values.get("phone", "").strip():
@@ -662,11 +666,8 @@ def _import_row(kind: str, values: dict[str, str], seen: set[str]) -> tuple[str,
             fields["email"] = email
         except ValidationError:
             errors.append(DomainError(ErrorCode.EMAIL_INVALID, field="email"))
-    if account and account in seen:
-        account_field = "idNumber" if kind == User.Kind.INDIVIDUAL else "creditCode"
-        errors.append(DomainError(ErrorCode.DUPLICATE_IN_FILE, field=account_field))
-    if account:
-        seen.add(account)
+    if not errors:
+        seen.add(account)  # only rows that will be created count as the first of a duplicate
     return account, fields, errors
 
 
