@@ -103,3 +103,17 @@ def test_over_http_the_code_is_sent_and_a_second_request_is_too_soon(asgi_server
     # The code was stored in Yunnan only
     with province_scope(yunnan):
         assert VerificationCode.objects.filter(destination=PHONE).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy(
+    asgi_server: LiveServer, yunnan: object, settings: object
+) -> None:
+    query = "mutation($p: String!) { verificationCodeSend(phone: $p) { errors { code } } }"
+    spoof = {"X-Forwarded-For": "198.51.100.77"}
+    post_graphql(asgi_server.http_url(), query, host="yunnan.localhost", variables={"p": PHONE}, headers=spoof)
+    settings.PLATFORM_TRUSTED_PROXIES = ["127.0.0.1"]  # type: ignore[attr-defined]
+    post_graphql(asgi_server.http_url(), query, host="yunnan.localhost", variables={"p": "13900001111"}, headers=spoof)
+    with province_scope(yunnan):
+        addresses = dict(VerificationCode.objects.values_list("destination", "client_address"))
+    assert addresses == {PHONE: "127.0.0.1", "13900001111": "198.51.100.77"}
