@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -209,7 +209,7 @@ def test_over_http_login_gives_a_working_token_and_a_lock_says_until(asgi_server
             url, "yunnan.localhost", yunnan, account="zhang_san", password="Wrong_pass_1", role="CANDIDATE"
         )
     assert codes(payload) == ["ACCOUNT_LOCKED"]
-    assert timezone.datetime.fromisoformat(payload["errors"][0]["params"]["until"]) > timezone.now()
+    assert datetime.fromisoformat(payload["errors"][0]["params"]["until"]) > timezone.now()
 
 
 @pytest.mark.django_db(transaction=True)

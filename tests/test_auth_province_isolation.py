@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from gql import Client, gql
@@ -40,7 +42,7 @@ def test_a_forged_token_with_tianjins_prefix_is_unauthenticated(asgi_server: Liv
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def _me_over_ws(server: LiveServer, host: str, **kwargs: object) -> dict[str, object]:
+async def _me_over_ws(server: LiveServer, host: str, **kwargs: Any) -> dict[str, object]:
     async with Client(transport=ws_transport(host, server.port, **kwargs)) as session:
         result: dict[str, object] = await session.execute(gql(ME))
         return result

@@ -38,5 +38,5 @@ def seed(*, province: Any, say: Callable[[str], None]) -> None:
     for suffix, roles, kind, what in _PROVINCE_ACCOUNTS:
         username = f"{province.slug}_{suffix}"
         _ensure(username, roles=roles, kind=kind, superuser=suffix == "admin")
-        login_as = {User.Kind.INDIVIDUAL: "candidate", User.Kind.ENTERPRISE: "enterprise"}.get(kind, "staff")
+        login_as = {"individual": "candidate", "enterprise": "enterprise"}.get(str(kind), "staff")
         say(f"  account {username} / {DEMO_PASSWORD}  login as {login_as}  ({what})")

@@ -92,3 +92,4 @@ class BrowserSession:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
