@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from django.conf import settings
 from django.db.models import QuerySet
+from strawberry.scalars import JSON
 from strawberry_django.resolvers import django_resolver
 
 from core.errors import DomainError, DomainErrors
@@ -26,6 +28,9 @@ class UserError:
     code: ErrorCode  # type: ignore[valid-type]
     message: str
     field: str | None = None
+    params: JSON | None = strawberry.field(
+        default=None, description="Details of the error, e.g. `until` (ISO 8601) for a lockout or rate limit."
+    )
 
 
 def header(info: strawberry.Info, name: str) -> str | None:
@@ -57,7 +62,24 @@ def language(info: strawberry.Info) -> str:
 def user_errors(error: DomainError, info: strawberry.Info) -> list[UserError]:
     lang = language(info)
     errors: Sequence[DomainError] = error.errors if isinstance(error, DomainErrors) else [error]
-    return [UserError(code=e.code, message=e.message(lang), field=e.field) for e in errors]
+    return [
+        UserError(code=e.code, message=e.message(lang), field=e.field, params=e.params or None)  # type: ignore[arg-type]
+        for e in errors
+    ]
+
+
+def client_address(info: strawberry.Info) -> str:
+    """The caller's network address (core.client_address: X-Forwarded-For only from trusted proxies)."""
+    from core.client_address import client_address_from
+
+    request = info.context["request"]
+    meta = getattr(request, "META", None)
+    if meta is not None:
+        remote = meta.get("REMOTE_ADDR")
+    else:
+        client = request.scope.get("client") or ("", 0)
+        remote = client[0]
+    return client_address_from(remote, header(info, "x-forwarded-for"), settings.PLATFORM_TRUSTED_PROXIES)
 
 
 def province_of(info: strawberry.Info) -> Any:

@@ -20,6 +20,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from schema.accounts.mutations import AccountProvinceMutation, AccountSessionMutation
+from schema.accounts.queries import AccountQuery
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.live.reviews import ReviewSubscription
@@ -62,10 +64,11 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, ProfileQuery, CertificateQuery))
-ProvinceRootMutation = merge_types("Mutation", (ProfileMutation,))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, AccountQuery, ProfileQuery, CertificateQuery))
+ProvinceRootMutation = merge_types("Mutation", (AccountSessionMutation, AccountProvinceMutation, ProfileMutation))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
-NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, CertificateVerifyQuery))
+NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery, CertificateVerifyQuery))
+NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
@@ -77,6 +80,7 @@ province_schema = strawberry.Schema(
 )
 national_schema = strawberry.Schema(
     query=NationalRootQuery,
+    mutation=NationalRootMutation,
     subscription=NationalRootSubscription,
     extensions=_extensions(),
     config=_config(),

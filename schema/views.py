@@ -22,8 +22,35 @@ def graphql_http_view(*, national: bool) -> Any:
     )
 
 
+def session_user(cookie_header: str | None) -> Any:
+    """The account behind a Django session cookie, read in the current province's schema, or None.
+
+    Uses `django.contrib.auth.get_user`, so a session made before a password change (its hash no longer
+    matches) or for a deactivated account gives None, exactly as over HTTP.
+    """
+    from http.cookies import SimpleCookie
+    from types import SimpleNamespace
+
+    from django.contrib.auth import get_user
+    from django.contrib.sessions.backends.db import SessionStore
+
+    if not cookie_header:
+        return None
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(cookie_header)
+    except Exception:  # noqa: BLE001  (a malformed Cookie header is the client's problem: anonymous)
+        return None
+    morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+    if morsel is None or not morsel.value:
+        return None
+    user = get_user(SimpleNamespace(session=SessionStore(session_key=morsel.value)))  # type: ignore[arg-type]
+    return user if user.is_authenticated else None
+
+
 class PlatformWSConsumer(GraphQLWSConsumer):
-    """Authenticates in `connection_init` (payload `{"authToken": "…"}`); a bad token closes with 4403."""
+    """Authenticates in `connection_init` (payload `{"authToken": "…"}`; a bad token closes with 4403) or,
+    without a token, by the Django session cookie sent with the handshake (browser portals)."""
 
     async def on_ws_connect(self, context: Any) -> Any:
         from channels.db import database_sync_to_async
@@ -35,7 +62,11 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         params = context.get("connection_params") or {}
         raw = params.get("authToken") if isinstance(params, dict) else None
         if raw is None:
-            context["user"] = None
+            cookie = None
+            for key, value in self.scope.get("headers", []):
+                if key.lower() == b"cookie":
+                    cookie = value.decode("latin1")
+            context["user"] = await database_sync_to_async(session_user)(cookie)
             return UNSET
         if not isinstance(raw, str):
             raise ConnectionRejectionError()

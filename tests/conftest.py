@@ -18,6 +18,36 @@ from tests.support.provinces import (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher() -> Iterator[None]:
+    """PBKDF2 with 1,000 rounds instead of 1,000,000: hashing dominated the account tests' run time."""
+    from django.conf import settings
+    from django.core.signals import setting_changed
+
+    previous = settings.PASSWORD_HASHERS
+    fast = ["tests.support.hashers.FastPBKDF2PasswordHasher"]
+    settings.PASSWORD_HASHERS = fast
+    setting_changed.send(sender=None, setting="PASSWORD_HASHERS", value=fast, enter=True)  # clears Django's cache
+    yield
+    settings.PASSWORD_HASHERS = previous
+    setting_changed.send(sender=None, setting="PASSWORD_HASHERS", value=previous, enter=False)
+
+
+@pytest.fixture(autouse=True)
+def message_outbox() -> Iterator[list[object]]:
+    """Verification codes go to the in-memory outbox sender in tests (read with tests.support.accounts)."""
+    from django.conf import settings
+
+    from accounts.messaging import outbox, outbox_clear
+
+    previous = settings.PLATFORM_MESSAGE_SENDER
+    settings.PLATFORM_MESSAGE_SENDER = "outbox"
+    outbox_clear()
+    yield outbox  # type: ignore[misc]
+    outbox_clear()
+    settings.PLATFORM_MESSAGE_SENDER = previous
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     # Schemas are created and migrated once per session; later tests only re-insert registry rows.

@@ -33,9 +33,10 @@ def _ensure(username: str, *, roles: list[str], kind: str, superuser: bool) -> U
 def seed(*, province: Any, say: Callable[[str], None]) -> None:
     if province.schema_name == "public":
         _ensure("national_admin", roles=[Role.NATIONAL_REGULATOR], kind=User.Kind.STAFF, superuser=True)
-        say(f"  account national_admin / {DEMO_PASSWORD}  (national regulator, back-office superuser)")
+        say(f"  account national_admin / {DEMO_PASSWORD}  login as staff  (national regulator, back-office superuser)")
         return
     for suffix, roles, kind, what in _PROVINCE_ACCOUNTS:
         username = f"{province.slug}_{suffix}"
         _ensure(username, roles=roles, kind=kind, superuser=suffix == "admin")
-        say(f"  account {username} / {DEMO_PASSWORD}  ({what})")
+        login_as = {"individual": "candidate", "enterprise": "enterprise"}.get(str(kind), "staff")
+        say(f"  account {username} / {DEMO_PASSWORD}  login as {login_as}  ({what})")

@@ -78,3 +78,77 @@ class AuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
+
+
+class VerificationCode(models.Model):
+    """A 6-digit code sent by SMS or email. Only an HMAC of the code is stored; the newest one per
+    (purpose, destination) is the only one that counts, and it is spent once used or burned."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", "注册"
+        RECOVER = "recover", "找回密码"
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "短信"
+        EMAIL = "email", "邮件"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    destination = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    client_address = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    burned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["purpose", "destination", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.destination} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Captcha(models.Model):
+    """An image captcha: one answer (HMAC only), spent by the first attempt, right or wrong."""
+
+    id = models.UUIDField(primary_key=True)
+    answer_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"captcha {self.id}"
+
+
+class Throttle(models.Model):
+    """A counter per key (`login:account:<id>`, `login:address:<ip>`, `code:phone:<n>`, …) in a fixed window.
+
+    Failure counters lock the key (`locked_until`) when they reach their limit; rate counters refuse
+    once the window's budget is spent. Rows live in the province's schema like everything else.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class PasswordRecovery(models.Model):
+    """One password-recovery attempt: opened by account + captcha, closed by code + new password."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=VerificationCode.Channel.choices, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"password recovery of {self.user_id}"

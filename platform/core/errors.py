@@ -55,6 +55,12 @@ class ErrorCode(StrEnum):
     CREDIT_CODE_INVALID = "CREDIT_CODE_INVALID"
     REAL_NAME_INVALID = "REAL_NAME_INVALID"
     IMPORT_FILE_INVALID = "IMPORT_FILE_INVALID"
+    LOGIN_ADDRESS_LOCKED = "LOGIN_ADDRESS_LOCKED"
+    CREDIT_CODE_TAKEN = "CREDIT_CODE_TAKEN"
+    ACCOUNT_NOT_ENTERPRISE = "ACCOUNT_NOT_ENTERPRISE"
+    RECOVERY_INVALID = "RECOVERY_INVALID"
+    CONTACT_NOT_AVAILABLE = "CONTACT_NOT_AVAILABLE"
+    DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
 
     # Candidate profile and uploads (seeds 000, 003)
     ID_NUMBER_BIRTH_DATE_MISMATCH = "ID_NUMBER_BIRTH_DATE_MISMATCH"
@@ -140,6 +146,12 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.CREDIT_CODE_INVALID: ("统一社会信用代码不正确", "The unified social credit code is not valid."),
     ErrorCode.REAL_NAME_INVALID: ("请输入正确的姓名", "Enter a valid real name."),
     ErrorCode.IMPORT_FILE_INVALID: ("导入文件格式不正确", "The import file cannot be read."),
+    ErrorCode.LOGIN_ADDRESS_LOCKED: ("该网络地址登录失败次数过多，已暂时锁定", "Too many failed logins from this address; it is locked for a while."),
+    ErrorCode.CREDIT_CODE_TAKEN: ("该统一社会信用代码已被注册", "This unified social credit code is already registered."),
+    ErrorCode.ACCOUNT_NOT_ENTERPRISE: ("该账号不是企业账号", "This is not an enterprise account."),
+    ErrorCode.RECOVERY_INVALID: ("找回密码流程已失效，请重新开始", "This password recovery has expired; start again."),
+    ErrorCode.CONTACT_NOT_AVAILABLE: ("该账号未绑定此联系方式", "The account has no such contact bound."),
+    ErrorCode.DUPLICATE_IN_FILE: ("文件中重复出现", "This value appears more than once in the file."),
     ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH: ("出生日期与身份证号码不符", "The birth date does not match the ID number."),
     ErrorCode.ID_NUMBER_GENDER_MISMATCH: ("性别与身份证号码不符", "The gender does not match the ID number."),
     ErrorCode.ETHNICITY_INVALID: ("民族不正确", "Unknown ethnic group."),

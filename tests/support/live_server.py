@@ -66,7 +66,8 @@ def start_live_server() -> LiveServer:
 
     port = free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, ws="websockets-sansio", lifespan="off", log_level="warning"
+        application, host="127.0.0.1", port=port, ws="websockets-sansio", lifespan="off", log_level="warning",
+        proxy_headers=False,  # as `manage.py serve`: X-Forwarded-For is judged by PLATFORM_TRUSTED_PROXIES
     )
     server = uvicorn.Server(config)
     live = LiveServer(port=port, server=server, thread=threading.Thread())

@@ -39,6 +39,9 @@ class Command(BaseCommand):
             workers=options["workers"],
             ws="websockets-sansio",
             lifespan="off",
+            # The platform itself decides whom to believe about X-Forwarded-For (PLATFORM_TRUSTED_PROXIES):
+            # uvicorn's own proxy handling would otherwise trust it from loopback peers.
+            proxy_headers=False,
             access_log=not options["quiet"],
             log_level="warning" if options["quiet"] else "info",
         )
