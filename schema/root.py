@@ -21,7 +21,11 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.core.queries import NationalQuery, ProvinceQuery
+from schema.exams.mutations import ExamMutation
+from schema.exams.queries import ExamQuery
 from schema.notices.queries import NoticeQuery, NoticeSubscription
+from schema.reviews.mutations import ReviewMutation
+from schema.reviews.queries import ReviewQuery
 
 
 class PublicError(Exception):
@@ -58,13 +62,15 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery))
+ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, ExamQuery, ReviewQuery))
+ProvinceRootMutation = merge_types("Mutation", (ExamMutation, ReviewMutation))
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
     query=ProvinceRootQuery,
+    mutation=ProvinceRootMutation,
     subscription=ProvinceRootSubscription,
     extensions=_extensions(),
     config=_config(),

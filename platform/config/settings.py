@@ -76,6 +76,8 @@ TENANT_APPS = [
     "accounts",
     "notices",
     "profiles",
+    "reviews",
+    "exams",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
