@@ -29,7 +29,7 @@ def gql(server: LiveServer, token: str | None, query: str, **variables: Any) -> 
     status, body = post_graphql(server.http_url(), query, host=HOST, variables=variables, headers=headers)
     assert status == 200, body
     assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
+    return body["data"]
 
 
 def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) -> None:
@@ -40,8 +40,9 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
     exam_day = now + timedelta(days=20)
 
     # given an exam administrator who sets up type, subject, site, plan and a session of 2 seats
-    type_id = gql(asgi_server, admin, 'mutation { examTypeCreate(name: "城市客运安全考核") { examType { id } errors { code } } }')[
-        "examTypeCreate"]["examType"]["id"]
+    type_id = gql(
+        asgi_server, admin, 'mutation { examTypeCreate(name: "城市客运安全考核") { examType { id } errors { code } } }'
+    )["examTypeCreate"]["examType"]["id"]
     subject = gql(asgi_server, admin, """mutation($t: ID!) { subjectCreate(examTypeId: $t, name: "出租汽车-企业负责人",
         passMark: "60") { subject { id passMark } errors { code } } }""", t=type_id)["subjectCreate"]["subject"]
     site_id = gql(asgi_server, admin, """mutation { examSiteCreate(name: "城市客运云南考点", address: "昆明市北京路1号",
@@ -66,7 +67,8 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
     search = gql(asgi_server, None, """query($from: Date, $to: Date) { examPlans(region: "云南", dateFrom: $from,
         dateTo: $to) { totalCount items { id name site { name address } remainingSeats reviewDeadline
         subjects { id name } sessions { id name remaining } } } }""",
-        **{"from": (exam_day - timedelta(days=1)).date().isoformat(), "to": (exam_day + timedelta(days=1)).date().isoformat()})
+        **{"from": (exam_day - timedelta(days=1)).date().isoformat(),
+           "to": (exam_day + timedelta(days=1)).date().isoformat()})
     found = search["examPlans"]["items"]
     assert [p["id"] for p in found] == [plan_id]
     assert found[0]["remainingSeats"] == 2 and found[0]["sessions"][0]["remaining"] == 2
@@ -105,7 +107,8 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
         errors { code } } }""", id=registration_id)["admissionTicket"]
     assert ticket["errors"] == []
     assert ticket["ticket"]["seatNumber"] == 1
-    assert (ticket["ticket"]["siteName"], ticket["ticket"]["subjectName"]) == ("城市客运云南考点", "出租汽车-企业负责人")
+    assert (ticket["ticket"]["siteName"], ticket["ticket"]["subjectName"]) == (
+        "城市客运云南考点", "出租汽车-企业负责人")
     assert base64.b64decode(ticket["ticket"]["pdfBase64"]).startswith(b"%PDF")
 
     # when the exam has been held and the score is recorded

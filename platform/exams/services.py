@@ -298,9 +298,16 @@ def _check_not_duplicate(*, actor: Any, plan_id: int, subject_id: int, exclude_i
 
 
 def _prepare(
-    *, actor: Any, choice: RegistrationChoice | None, pledge_accepted: bool, registration: Registration | None
+    *, actor: Any, choice: RegistrationChoice | None, pledge_accepted: bool, registration: Registration | None,
+    for_submit: bool = False,
 ) -> tuple[ExamPlan, Subject, ExamSession]:
-    """The checks shared by saving a draft and submitting, in the order a candidate meets them."""
+    """The checks shared by saving a draft and submitting, in the order a candidate meets them.
+
+    A submission to a session that is already full when read (without a lock) is refused right after the
+    window check, as seed 000's page does (the button greys out at 0 seats): that is what the locked check
+    would have said at that moment, and it spares a rush of late comers the profile checks and a
+    transaction. A free seat is only ever *taken* under the lock (`exams.seats.seat_take`).
+    """
     _check_candidate(actor)
     if not pledge_accepted:
         raise DomainError(ErrorCode.PLEDGE_NOT_ACCEPTED, field="pledgeAccepted")
@@ -310,6 +317,8 @@ def _prepare(
     plan, subject, session = _resolve_choice(choice)
     if not _window_open(plan, timezone.now()):
         raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
+    if for_submit and session.seats_taken >= session.capacity:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
     _check_profile(actor)
     _check_not_duplicate(
         actor=actor, plan_id=plan.pk, subject_id=subject.pk, exclude_id=registration.pk if registration else None
@@ -394,7 +403,7 @@ def registration_submit(
     """
     registration = _own_registration(actor, registration_id) if registration_id is not None else None
     plan, subject, session = _prepare(
-        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration
+        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True
     )
     now = timezone.now()
     try:
@@ -432,7 +441,9 @@ def registration_on_transition(
 ) -> list[str]:
     """Side effects of a registration's review moves (called by `review_transition`, row locked)."""
     action = transition.action
-    plan = ExamPlan.objects.get(pk=registration.plan_id)
+    plan = ExamPlan.objects.only(
+        "registration_opens_at", "registration_closes_at", "review_deadline", "exam_starts_at"
+    ).get(pk=registration.plan_id)
     now = timezone.now()
     if action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
         if not _window_open(plan, now):

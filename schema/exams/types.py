@@ -80,8 +80,6 @@ class ExamPlanType:
     id: strawberry.ID
     name: str
     region: str
-    exam_type: ExamTypeType
-    site: ExamSiteType
     mode: str
     mode_label: str
     exam_starts_at: datetime
@@ -91,25 +89,45 @@ class ExamPlanType:
     review_deadline: datetime
     ticket_opens_at: datetime
     ticket_closes_at: datetime
-    remaining_seats: int
-    subjects: list[SubjectType]
-    sessions: list[ExamSessionType]
+    _obj: strawberry.Private[ExamPlan]
+
+    @strawberry.field
+    @db_resolver
+    def exam_type(self) -> ExamTypeType:
+        return ExamTypeType.from_model(self._obj.exam_type)
+
+    @strawberry.field
+    @db_resolver
+    def site(self) -> ExamSiteType:
+        return ExamSiteType.from_model(self._obj.site)
+
+    @strawberry.field
+    @db_resolver
+    def subjects(self) -> list[SubjectType]:
+        return [SubjectType.from_model(s) for s in self._obj.subjects.all()]
+
+    @strawberry.field
+    @db_resolver
+    def sessions(self) -> list[ExamSessionType]:
+        return [ExamSessionType.from_model(s) for s in self._obj.sessions.all()]
+
+    @strawberry.field(description="Seats left over all sessions (剩余座位数).")
+    @db_resolver
+    def remaining_seats(self) -> int:
+        remaining = getattr(self._obj, "remaining_seats", None)
+        if remaining is not None:
+            return int(remaining)
+        return sum(s.remaining for s in self._obj.sessions.all())
 
     @classmethod
     def from_model(cls, obj: ExamPlan) -> ExamPlanType:
-        sessions = [ExamSessionType.from_model(s) for s in obj.sessions.all()]
-        remaining = getattr(obj, "remaining_seats", None)
         return cls(
             id=strawberry.ID(str(obj.pk)), name=obj.name, region=obj.region,
-            exam_type=ExamTypeType.from_model(obj.exam_type), site=ExamSiteType.from_model(obj.site),
             mode=obj.mode, mode_label=ExamMode(obj.mode).label,
             exam_starts_at=obj.exam_starts_at, exam_ends_at=obj.exam_ends_at,
             registration_opens_at=obj.registration_opens_at, registration_closes_at=obj.registration_closes_at,
             review_deadline=obj.review_deadline, ticket_opens_at=obj.ticket_opens_at,
-            ticket_closes_at=obj.ticket_closes_at,
-            remaining_seats=remaining if remaining is not None else sum(s.remaining for s in sessions),
-            subjects=[SubjectType.from_model(s) for s in obj.subjects.all()],
-            sessions=sessions,
+            ticket_closes_at=obj.ticket_closes_at, _obj=obj,
         )
 
 
@@ -125,12 +143,25 @@ class RegistrationType:
     submitted_at: datetime | None
     decided_at: datetime | None
     pledge_accepted_at: datetime
-    plan: ExamPlanType
-    subject: SubjectType
-    session: ExamSessionType
     seat_number: int | None
     ticket_number: str | None
     score: Decimal | None
+    _obj: strawberry.Private[Registration]
+
+    @strawberry.field
+    @db_resolver
+    def plan(self) -> ExamPlanType:
+        return ExamPlanType.from_model(self._obj.plan)
+
+    @strawberry.field
+    @db_resolver
+    def subject(self) -> SubjectType:
+        return SubjectType.from_model(self._obj.subject)
+
+    @strawberry.field(description="The session, with its seats as they are now.")
+    @db_resolver
+    def session(self) -> ExamSessionType:
+        return ExamSessionType.from_model(ExamSession.objects.get(pk=self._obj.session_id))
 
     @classmethod
     def from_model(cls, obj: Registration) -> RegistrationType:
@@ -138,9 +169,7 @@ class RegistrationType:
             id=strawberry.ID(str(obj.pk)), state=_ReviewState(obj.state), state_label=_ReviewState(obj.state).label,
             stage=obj.stage, stages=obj.stages, version=obj.version, opinion=obj.opinion,
             submitted_at=obj.submitted_at, decided_at=obj.decided_at, pledge_accepted_at=obj.pledge_accepted_at,
-            plan=ExamPlanType.from_model(obj.plan), subject=SubjectType.from_model(obj.subject),
-            session=ExamSessionType.from_model(obj.session), seat_number=obj.seat_number,
-            ticket_number=obj.ticket_number, score=obj.score,
+            seat_number=obj.seat_number, ticket_number=obj.ticket_number, score=obj.score, _obj=obj,
         )
 
 
