@@ -104,9 +104,7 @@ def review_transition(
     action = ReviewAction(action)
     opinion = (opinion or "").strip()
     model = type(obj)
-    # No savepoint when nested (registration_submit creates and submits in one transaction): a refusal
-    # raises through the caller's transaction, which rolls back as a whole.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():  # nested in a caller's transaction: a savepoint, so a refusal keeps it usable
         locked = model.objects.select_for_update().get(pk=obj.pk)  # type: ignore[attr-defined]
         from_state = ReviewState(locked.state)
         _check_actor(locked, action, actor, from_state)
