@@ -24,10 +24,14 @@ from schema.accounts.mutations import AccountProvinceMutation, AccountSessionMut
 from schema.accounts.queries import AccountQuery
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
+from schema.exams.mutations import ExamMutation
+from schema.exams.queries import ExamQuery
 from schema.live.reviews import ReviewSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 from schema.profiles.mutations import ProfileMutation
 from schema.profiles.queries import ProfileQuery
+from schema.reviews.mutations import ReviewMutation
+from schema.reviews.queries import ReviewQuery
 
 
 class PublicError(Exception):
@@ -64,8 +68,12 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types("Query", (ProvinceQuery, NoticeQuery, AccountQuery, ProfileQuery, CertificateQuery))
-ProvinceRootMutation = merge_types("Mutation", (AccountSessionMutation, AccountProvinceMutation, ProfileMutation))
+ProvinceRootQuery = merge_types(
+    "Query", (ProvinceQuery, NoticeQuery, AccountQuery, ProfileQuery, ExamQuery, ReviewQuery, CertificateQuery)
+)
+ProvinceRootMutation = merge_types(
+    "Mutation", (AccountSessionMutation, AccountProvinceMutation, ProfileMutation, ExamMutation, ReviewMutation)
+)
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery, CertificateVerifyQuery))
 NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))

@@ -60,7 +60,6 @@ def test_printed_profile_fields_are_locked_while_the_certificate_is_valid(
 ) -> None:
     from certificates.models import Certificate
     from certificates.services import certificate_status_set
-
     from tenants.context import province_scope
 
     holder, token = make_account(yunnan, username="locked_h", roles=[Role.CANDIDATE])

@@ -6,10 +6,10 @@ import json
 import urllib.request
 
 import pytest
-from certificates.models import Certificate
-from certificates.services import certificate_status_set
 
 from accounts.models import Role
+from certificates.models import Certificate
+from certificates.services import certificate_status_set
 from tenants.context import province_scope
 from tests.support.auth import make_account
 from tests.support.certificates import VALID_ID, issue_certificate

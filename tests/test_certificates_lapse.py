@@ -6,12 +6,12 @@ from datetime import date
 from io import StringIO
 
 import pytest
-from certificates.models import Certificate
 from django.core.management import call_command
-from registry.models import CertificateRecord
 
 from accounts.models import Role
+from certificates.models import Certificate
 from core.models import AuditEntry
+from registry.models import CertificateRecord
 from tenants.context import national_scope, province_scope
 from tests.support.auth import make_account
 from tests.support.certificates import issue_certificate

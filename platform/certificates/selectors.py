@@ -8,12 +8,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from registry.models import CertificateRecord
-from registry.selectors import certificate_record_get
 
 from certificates.models import Certificate
 from certificates.numbers import certificate_number_normalise
 from certificates.windows import RenewalWindow, renewal_window
+from registry.models import CertificateRecord
+from registry.selectors import certificate_record_get
 
 
 def today() -> date:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from registry.models import CertificateRecord
 
 from certificates.models import Certificate, CertificateCategory, NumberSequence
 from certificates.numbers import certificate_number_format
@@ -16,6 +15,7 @@ from certificates.windows import add_years, lapses_on
 from core.identity import mask_id_number, mask_name
 from core.services import audit_record
 from profiles.services import profile_lock_fields, profile_unlock_fields
+from registry.models import CertificateRecord
 from subscriptions.publish import publish_after_commit
 from tenants.context import current_province
 

@@ -79,6 +79,8 @@ TENANT_APPS = [
     "accounts",
     "notices",
     "profiles",
+    "reviews",
+    "exams",
     "certificates",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -142,6 +144,17 @@ else:
 if _env("PLATFORM_DB_NAME") and DATABASE_URL:
     _db["NAME"] = _env("PLATFORM_DB_NAME")
 _db["TEST"] = {**_db.get("TEST", {}), "NAME": _env("PLATFORM_TEST_DB_NAME", f"test_{_db['NAME']}")}
+# A connection pool per server process (psycopg_pool) instead of a new PostgreSQL connection per request:
+# Django's ASGI handler runs each sync request in its own thread, so CONN_MAX_AGE would keep one connection
+# per thread ever used. Pooled connections are safe across provinces: the backend sets search_path before
+# every cursor. 0 = off (a connection per request, Django's default).
+_DB_POOL_MAX = _env_int("PLATFORM_DB_POOL_MAX_SIZE", 0)
+if _DB_POOL_MAX > 0:
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),
+        "pool": {"min_size": min(2, _DB_POOL_MAX), "max_size": _DB_POOL_MAX, "timeout": 10},
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,8 +1,8 @@
 """URLs of the national scope (the base domain): registry, national data, public verification."""
 
-from certificates.views import verify
 from django.urls import path
 
+from certificates.views import verify
 from core.views import healthz
 from schema.views import graphql_http_view
 from tenants.admin import national_admin_site

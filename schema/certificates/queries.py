@@ -3,11 +3,11 @@ from __future__ import annotations
 import base64
 
 import strawberry
-from certificates import selectors
-from certificates.documents import certificate_pdf
 from graphql import GraphQLError
 
 from accounts.models import STAFF_ROLES
+from certificates import selectors
+from certificates.documents import certificate_pdf
 from core.errors import ErrorCode, message_for
 from schema.accounts.auth import require_actor, require_roles
 from schema.base import Page, db_resolver, language, paginate

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+
 from certificates.models import Certificate
 from certificates.selectors import display_status, renewal_window_for
 

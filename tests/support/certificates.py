@@ -7,7 +7,6 @@ from typing import Any
 
 from certificates.models import Certificate, CertificateCategory
 from certificates.services import certificate_create
-
 from tenants.context import province_scope
 
 VALID_ID = "11010519491231002X"

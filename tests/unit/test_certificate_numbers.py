@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from certificates.numbers import certificate_number_format, certificate_number_normalise
 
 

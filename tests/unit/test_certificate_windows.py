@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+
 from certificates.windows import add_months, lapses_on, renewal_window
 
 EXPIRY = date(2026, 6, 30)

@@ -1,0 +1,266 @@
+#!/usr/bin/env python
+"""Seat booking under a rush: N seats, 10×N concurrent submissions through the real GraphQL endpoint.
+
+    python bench/seat_booking.py --seats 100 --clients 64 [--workers 2]
+
+Starts a real server (`manage.py serve --workers W`, a subprocess) on its own database (`platform_bench`,
+created in the embedded PostgreSQL unless DATABASE_URL is set), creates a plan with one session of N seats
+and 10×N candidates with complete profiles, then `--clients` client threads, each with its own keep-alive
+HTTP connection, send `registrationSubmit` for every candidate. Prints successes (must equal N), failures
+by code, throughput and p50/p99 latency; then the same booking as raw SQL (conditional UPDATE … WHERE
+seats_taken < capacity + INSERT, one transaction per attempt, `--clients` connections) and the ratio.
+Exits 1 if the GraphQL path booked anything but exactly N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMIT = (
+    "mutation($i: RegistrationInput!) { registrationSubmit(input: $i) { registration { id } errors { code } } }"
+)
+
+
+def _django(db_name: str) -> None:
+    os.environ["PLATFORM_DB_NAME"] = db_name
+    os.environ.setdefault("PLATFORM_ENV", "test")
+    sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare(seats: int, attempts: int, slug: str) -> tuple[dict[str, str], list[str]]:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import AuthToken, Role, User
+    from accounts.tokens import TOKEN_LIFETIME
+    from exams.models import ExamPlan, ExamSession, ExamSite, ExamType, Subject
+    from profiles.models import Attachment, CandidateProfile
+    from tenants.context import province_scope
+    from tenants.divisions import find_division
+    from tenants.services import national_ensure, province_provision
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    national_ensure()
+    division = find_division(slug)
+    assert division is not None
+    province, _ = province_provision(division=division)
+    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+    run = f"{int(time.time() * 1000) % 10**10}"
+    now = timezone.now()
+    with province_scope(province):
+        exam_type, _ = ExamType.objects.get_or_create(name="基准测试考试类型")
+        subject, _ = Subject.objects.get_or_create(exam_type=exam_type, name="出租汽车-企业负责人")
+        site = ExamSite.objects.create(name="基准考点", address="基准路1号", region=province.name)
+        day = now + timedelta(days=30)
+        plan = ExamPlan.objects.create(
+            name=f"bench {run}", region=province.name, exam_type=exam_type, site=site, exam_starts_at=day,
+            exam_ends_at=day + timedelta(hours=8), registration_opens_at=now - timedelta(days=1),
+            registration_closes_at=now + timedelta(days=5), review_deadline=now + timedelta(days=10),
+            ticket_opens_at=now, ticket_closes_at=day + timedelta(hours=8),
+        )
+        plan.subjects.set([subject])
+        session = ExamSession.objects.create(plan=plan, name="第1场", starts_at=day, ends_at=day + timedelta(hours=2),
+                                             capacity=seats)
+        users = User.objects.bulk_create(
+            [User(username=f"b{run}_{i}", roles=[Role.CANDIDATE], password="!") for i in range(attempts)]
+        )
+        profiles = CandidateProfile.objects.bulk_create(
+            [CandidateProfile(user=u, real_name="考生", id_number=f"B{run}{i}", gender="male",
+                              birth_date=date(1990, 1, 1), phone="13900000000") for i, u in enumerate(users)]
+        )
+        Attachment.objects.bulk_create(
+            [Attachment(profile=p, kind=kind, storage_name="x", content_type="image/png", size=1, sha256="0" * 64)
+             for p in profiles for kind in ("avatar", "id_front", "id_back")]
+        )
+        tokens = [f"{slug}.bench{run}x{i}" for i in range(attempts)]
+        AuthToken.objects.bulk_create(
+            [AuthToken(key_hash=hashlib.sha256(t.encode()).hexdigest(), prefix=t[: t.index(".") + 7], user=u,
+                       expires_at=now + TOKEN_LIFETIME) for t, u in zip(tokens, users, strict=True)]
+        )
+    choice = {"planId": str(plan.pk), "subjectId": str(subject.pk), "sessionId": str(session.pk)}
+    return choice, tokens
+
+
+def _start_server(db_name: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PLATFORM_DB_NAME": db_name}
+    env.setdefault("PLATFORM_DB_POOL_MAX_SIZE", "8")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", str(workers), "--quiet"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("POST", "/graphql/", body=b'{"query":"{ __typename }"}',
+                         headers={"Host": "yunnan.localhost", "Content-Type": "application/json"})
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("server did not start")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _graphql_run(port: int, host: str, tokens: list[str], choice: dict[str, str], clients: int) -> dict[str, Any]:
+    chunks = [tokens[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    codes: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(mine: list[str]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        barrier.wait()
+        for token in mine:
+            body = json.dumps({"query": SUBMIT, "variables": {"i": {**choice, "pledgeAccepted": True}}})
+            started = time.perf_counter()
+            conn.request("POST", "/graphql/", body=body.encode(), headers={
+                "Host": host, "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+            response = json.loads(conn.getresponse().read())
+            elapsed = time.perf_counter() - started
+            payload = (response.get("data") or {}).get("registrationSubmit") or {}
+            code = "OK" if payload.get("registration") else (
+                (payload.get("errors") or [{}])[0].get("code") or f"top-level: {response.get('errors')}")
+            with lock:
+                latencies.append(elapsed)
+                codes[code] += 1
+        conn.close()
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [pool.submit(client, chunk) for chunk in chunks]
+        barrier.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()
+        wall = time.perf_counter() - started
+    return {"codes": codes, "latencies": latencies, "wall": wall}
+
+
+def _raw_sql_run(seats: int, attempts: int, clients: int) -> dict[str, Any]:
+    """The same booking as bare SQL: one transaction per attempt, conditional UPDATE then INSERT."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    dsn = {k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}
+    with psycopg.connect(**dsn, autocommit=True) as setup:
+        setup.execute("CREATE SCHEMA IF NOT EXISTS bench")
+        setup.execute("DROP TABLE IF EXISTS bench.booking, bench.session")
+        setup.execute("CREATE TABLE bench.session (id int PRIMARY KEY, capacity int NOT NULL, "
+                      "seats_taken int NOT NULL DEFAULT 0, seats_version bigint NOT NULL DEFAULT 0)")
+        setup.execute("CREATE TABLE bench.booking (id bigserial PRIMARY KEY, session_id int NOT NULL, "
+                      "candidate int NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+        setup.execute("INSERT INTO bench.session (id, capacity) VALUES (1, %s)", [seats])
+    per_client = [list(range(attempts))[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    booked = Counter[str]()
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(candidates: list[int]) -> None:
+        with psycopg.connect(**dsn) as conn:
+            barrier.wait()
+            for candidate in candidates:
+                started = time.perf_counter()
+                with conn.transaction():
+                    row = conn.execute(
+                        "UPDATE bench.session SET seats_taken = seats_taken + 1, seats_version = seats_version + 1 "
+                        "WHERE id = 1 AND seats_taken < capacity RETURNING seats_taken").fetchone()
+                    if row is not None:
+                        conn.execute("INSERT INTO bench.booking (session_id, candidate) VALUES (1, %s)", [candidate])
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    booked["OK" if row is not None else "SESSION_FULL"] += 1
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [pool.submit(client, chunk) for chunk in per_client]
+        barrier.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()
+        wall = time.perf_counter() - started
+    return {"codes": booked, "latencies": latencies, "wall": wall}
+
+
+def _report(title: str, result: dict[str, Any], attempts: int) -> float:
+    lat = result["latencies"]
+    throughput = attempts / result["wall"]
+    print(f"{title}")
+    print(f"  successes: {result['codes'].get('OK', 0)}")
+    print(f"  failures by code: {dict((k, v) for k, v in result['codes'].items() if k != 'OK')}")
+    print(f"  throughput: {throughput:,.0f} attempts/s ({attempts} in {result['wall']:.2f} s)")
+    print(f"  latency p50 {statistics.median(lat) * 1000:.1f} ms, p99 {_percentile(lat, 0.99) * 1000:.1f} ms, "
+          f"max {max(lat) * 1000:.1f} ms")
+    return throughput
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument("--province", default="yunnan")
+    parser.add_argument("--db", default="platform_bench", help="database name (created if missing)")
+    args = parser.parse_args()
+    attempts = 10 * args.seats
+    clients = min(args.clients, attempts)
+
+    _django(args.db)
+    choice, tokens = _prepare(args.seats, attempts, args.province)
+    from tests.support.live_server import free_port
+
+    port = free_port()
+    server = _start_server(args.db, port, args.workers)
+    try:
+        # warm every worker (imports, caches, connections) before measuring
+        for _ in range(4 * args.workers):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/graphql/", body=json.dumps({"query": "{ examTypes { id } }"}).encode(),
+                         headers={"Host": f"{args.province}.localhost", "Content-Type": "application/json"})
+            conn.getresponse().read()
+        print(f"seat booking: {args.seats} seats, {attempts} submissions, {clients} clients, "
+              f"{args.workers} server worker(s), {os.cpu_count()} CPU(s)")
+        graphql = _graphql_run(port, f"{args.province}.localhost", tokens, choice, clients)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    gql_tps = _report("GraphQL registrationSubmit (real server, HTTP)", graphql, attempts)
+    raw = _raw_sql_run(args.seats, attempts, clients)
+    raw_tps = _report("raw SQL (conditional UPDATE + INSERT per transaction)", raw, attempts)
+    ok = graphql["codes"].get("OK", 0)
+    ratio = gql_tps / raw_tps
+    p99 = _percentile(graphql["latencies"], 0.99) * 1000
+    print(f"ratio GraphQL / raw SQL: {ratio:.0%}  (target ≥ 40%)   GraphQL p99: {p99:.0f} ms (target < 200 ms)")
+    print(f"exactly N booked: {'yes' if ok == args.seats else 'NO'} ({ok} of {args.seats})")
+    if ok != args.seats:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The only code that moves a session's seat counter (pretix's rules for quotas).
+
+- Taking a seat happens inside the caller's transaction: the counter row is locked with
+  SELECT … FOR UPDATE as late as possible (right before the check, after every other check and write of
+  the request), then checked, then incremented. Two bookings of the last seat serialize on the lock; the
+  second sees the first's count and is refused with SESSION_FULL. Several counters would be locked in
+  primary-key order (`seats_lock`), so two transactions can never wait for each other.
+- Freeing a seat needs no prior lock: one UPDATE seats_taken = seats_taken - 1 is atomic by itself.
+- Every change bumps `seats_version` and publishes the absolute figures (capacity, remaining, version) to
+  `exam_session.<id>` and `exam_plan.<plan id>` after commit, so a lost or reordered event is harmless:
+  subscribers keep the highest version.
+- The CHECK constraint `session_never_oversold` (0 <= seats_taken <= capacity) is the last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from core.errors import DomainError, ErrorCode
+from exams.models import ExamSession
+from subscriptions.publish import publish_after_commit
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    session_id: int
+    plan_id: int
+    capacity: int
+    taken: int
+    version: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+
+def _table() -> str:
+    return connection.ops.quote_name(ExamSession._meta.db_table)
+
+
+def seats_lock(session_ids: Iterable[int]) -> dict[int, SeatCount]:
+    """Lock the counter rows of `session_ids`, in primary-key order; inside a transaction only."""
+    ids = sorted(set(session_ids))
+    if not connection.in_atomic_block:
+        raise RuntimeError("seat counters are locked inside a transaction")
+    counts: dict[int, SeatCount] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, plan_id, capacity, seats_taken, seats_version FROM {_table()} "  # noqa: S608
+            "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [ids],
+        )
+        for session_id, plan_id, capacity, taken, version in cursor.fetchall():
+            counts[session_id] = SeatCount(session_id, plan_id, capacity, taken, version)
+    return counts
+
+
+def seat_take(*, session_id: int) -> SeatCount:
+    """Take one seat of the session or raise SESSION_FULL. Call it last in the booking's transaction."""
+    count = seats_lock([session_id]).get(session_id)
+    if count is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+    if count.taken >= count.capacity:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET seats_taken = seats_taken + 1, seats_version = seats_version + 1 "  # noqa: S608
+            "WHERE id = %s",
+            [session_id],
+        )
+    new = SeatCount(session_id, count.plan_id, count.capacity, count.taken + 1, count.version + 1)
+    seats_publish(new)
+    return new
+
+
+def seat_free(*, session_id: int) -> SeatCount | None:
+    """Give one seat back (withdrawal, rejection, expiry): a single UPDATE, no prior lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET seats_taken = seats_taken - 1, seats_version = seats_version + 1 "  # noqa: S608
+            "WHERE id = %s AND seats_taken > 0 RETURNING id, plan_id, capacity, seats_taken, seats_version",
+            [session_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    new = SeatCount(*row)
+    seats_publish(new)
+    return new
+
+
+def seats_capacity_set(*, session_id: int, capacity: int) -> SeatCount:
+    """Change a session's capacity; never below the seats already taken."""
+    count = seats_lock([session_id]).get(session_id)
+    if count is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+    if capacity < count.taken:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="capacity", detail=f"≥ {count.taken}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET capacity = %s, seats_version = seats_version + 1 WHERE id = %s",  # noqa: S608
+            [capacity, session_id],
+        )
+    new = SeatCount(session_id, count.plan_id, capacity, count.taken, count.version + 1)
+    seats_publish(new)
+    return new
+
+
+def seats_publish(count: SeatCount) -> None:
+    event = {
+        "kind": "seats",
+        "sessionId": count.session_id,
+        "planId": count.plan_id,
+        "capacity": count.capacity,
+        "remaining": count.remaining,
+        "version": count.version,
+    }
+    publish_after_commit(topic=f"exam_session.{count.session_id}", event=event)
+    publish_after_commit(topic=f"exam_plan.{count.plan_id}", event=event)

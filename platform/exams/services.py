@@ -1,0 +1,617 @@
+"""Exam administration, registration and scores (seeds 000, 003). Every write of the exams app.
+
+Decisions (see README, "Exams"):
+- Submitting takes a seat; the seat stays held while the registration waits for review, until the plan's
+  review deadline. Withdrawal, rejection and expiry give it back. `registrations_expire` (a scheduled,
+  idempotent command) moves what nobody reviewed by the deadline to `expired` and frees those seats;
+  reviewers cannot decide after the deadline (REVIEW_DEADLINE_PASSED).
+- Drafts hold no seat. A draft and a submission both need the pledge, an open window and a complete profile.
+- Final approval issues the seat number (1, 2, … per session, never reused, never changed) and the
+  admission-ticket number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.permissions import require_role
+from core.errors import DomainError, DomainErrors, ErrorCode
+from core.services import audit_record
+from core.tabular import read_table
+from exams import seats
+from exams.models import (
+    ACTIVE_REGISTRATION_STATES,
+    ExamMode,
+    ExamPlan,
+    ExamSession,
+    ExamSite,
+    ExamType,
+    Registration,
+    Subject,
+)
+from profiles.selectors import profile_missing_items
+from reviews.models import EDITABLE_STATES, ReviewAction, ReviewState
+from reviews.states import Transition, review_transition
+
+EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)
+
+
+# ------------------------------------------------------------------------------- administration
+
+
+def _text(value: str, name: str, max_length: int, errors: list[DomainError]) -> str:
+    value = (value or "").strip()
+    if not 1 <= len(value) <= max_length:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field=name))
+    return value
+
+
+def _raise(errors: list[DomainError]) -> None:
+    if errors:
+        raise DomainErrors(errors)
+
+
+def exam_type_create(*, actor: Any, name: str) -> ExamType:
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    name = _text(name, "name", 120, errors)
+    _raise(errors)
+    if ExamType.objects.filter(name=name).exists():
+        raise DomainError(ErrorCode.INVALID_INPUT, field="name", detail="duplicate")
+    with transaction.atomic():
+        exam_type = ExamType.objects.create(name=name)
+        audit_record(actor=actor, action="exam_type_create", target=exam_type)
+    return exam_type
+
+
+def _mark(value: Decimal | str | float, name: str, errors: list[DomainError]) -> Decimal:
+    try:
+        mark = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field=name))
+        return Decimal(0)
+    if not Decimal(0) <= mark <= Decimal(1000):
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field=name))
+    return mark
+
+
+def subject_create(
+    *, actor: Any, exam_type_id: int, name: str, pass_mark: Decimal = Decimal(60), full_mark: Decimal = Decimal(100)
+) -> Subject:
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    name = _text(name, "name", 120, errors)
+    pass_value, full_value = _mark(pass_mark, "passMark", errors), _mark(full_mark, "fullMark", errors)
+    if not errors and pass_value > full_value:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="passMark"))
+    exam_type = ExamType.objects.filter(pk=exam_type_id).first()
+    if exam_type is None:
+        errors.append(DomainError(ErrorCode.NOT_FOUND, field="examTypeId"))
+    _raise(errors)
+    if Subject.objects.filter(exam_type=exam_type, name=name).exists():
+        raise DomainError(ErrorCode.INVALID_INPUT, field="name", detail="duplicate")
+    with transaction.atomic():
+        assert exam_type is not None
+        subject = Subject.objects.create(exam_type=exam_type, name=name, pass_mark=pass_value, full_mark=full_value)
+        audit_record(actor=actor, action="subject_create", target=subject, data={"passMark": str(pass_value)})
+    return subject
+
+
+def subject_pass_mark_set(*, actor: Any, subject_id: int, pass_mark: Decimal) -> Subject:
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    value = _mark(pass_mark, "passMark", errors)
+    _raise(errors)
+    with transaction.atomic():
+        subject = Subject.objects.select_for_update().filter(pk=subject_id).first()
+        if subject is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="subjectId")
+        if value > subject.full_mark:
+            raise DomainError(ErrorCode.INVALID_INPUT, field="passMark")
+        old = subject.pass_mark
+        subject.pass_mark = value
+        subject.save(update_fields=["pass_mark"])
+        audit_record(
+            actor=actor, action="subject_pass_mark_set", target=subject, data={"from": str(old), "to": str(value)}
+        )
+    return subject
+
+
+def exam_site_create(*, actor: Any, name: str, address: str, region: str) -> ExamSite:
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    site = ExamSite(
+        name=_text(name, "name", 120, errors),
+        address=_text(address, "address", 300, errors),
+        region=_text(region, "region", 64, errors),
+    )
+    _raise(errors)
+    with transaction.atomic():
+        site.save()
+        audit_record(actor=actor, action="exam_site_create", target=site)
+    return site
+
+
+def exam_plan_create(
+    *,
+    actor: Any,
+    name: str,
+    region: str,
+    exam_type_id: int,
+    site_id: int,
+    subject_ids: Iterable[int],
+    exam_starts_at: datetime,
+    exam_ends_at: datetime,
+    registration_opens_at: datetime,
+    registration_closes_at: datetime,
+    review_deadline: datetime,
+    ticket_opens_at: datetime | None = None,
+    ticket_closes_at: datetime | None = None,
+    mode: str = ExamMode.REGULAR,
+) -> ExamPlan:
+    """A plan; the ticket window defaults to [registration opens, exam ends] (print as soon as approved)."""
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    name = _text(name, "name", 200, errors)
+    region = _text(region, "region", 64, errors)
+    exam_type = ExamType.objects.filter(pk=exam_type_id).first()
+    if exam_type is None:
+        errors.append(DomainError(ErrorCode.NOT_FOUND, field="examTypeId"))
+    site = ExamSite.objects.filter(pk=site_id).first()
+    if site is None:
+        errors.append(DomainError(ErrorCode.NOT_FOUND, field="siteId"))
+    ids = sorted(set(subject_ids))
+    subjects = list(Subject.objects.filter(pk__in=ids, exam_type=exam_type)) if exam_type else []
+    if not ids or len(subjects) != len(ids):
+        errors.append(DomainError(ErrorCode.SUBJECT_NOT_IN_PLAN, field="subjectIds"))
+    if mode not in ExamMode.values:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="mode"))
+    ticket_opens_at = ticket_opens_at or registration_opens_at
+    ticket_closes_at = ticket_closes_at or exam_ends_at
+    if not registration_opens_at < registration_closes_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="registrationClosesAt"))
+    if not registration_closes_at <= review_deadline <= exam_starts_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="reviewDeadline"))
+    if not exam_starts_at < exam_ends_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="examEndsAt"))
+    if not ticket_opens_at < ticket_closes_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="ticketClosesAt"))
+    _raise(errors)
+    assert exam_type is not None and site is not None
+    with transaction.atomic():
+        plan = ExamPlan.objects.create(
+            name=name,
+            region=region,
+            exam_type=exam_type,
+            site=site,
+            mode=mode,
+            exam_starts_at=exam_starts_at,
+            exam_ends_at=exam_ends_at,
+            registration_opens_at=registration_opens_at,
+            registration_closes_at=registration_closes_at,
+            review_deadline=review_deadline,
+            ticket_opens_at=ticket_opens_at,
+            ticket_closes_at=ticket_closes_at,
+        )
+        plan.subjects.set(subjects)
+        audit_record(actor=actor, action="exam_plan_create", target=plan)
+    return plan
+
+
+def exam_session_create(
+    *, actor: Any, plan_id: int, name: str, starts_at: datetime, ends_at: datetime, capacity: int
+) -> ExamSession:
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    name = _text(name, "name", 64, errors)
+    plan = ExamPlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        errors.append(DomainError(ErrorCode.NOT_FOUND, field="planId"))
+    if not starts_at < ends_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="endsAt"))
+    if not 1 <= capacity <= 100000:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="capacity"))
+    _raise(errors)
+    assert plan is not None
+    with transaction.atomic():
+        session = ExamSession.objects.create(plan=plan, name=name, starts_at=starts_at, ends_at=ends_at,
+                                             capacity=capacity)
+        audit_record(actor=actor, action="exam_session_create", target=session, data={"capacity": capacity})
+    return session
+
+
+def exam_session_capacity_set(*, actor: Any, session_id: int, capacity: int) -> ExamSession:
+    """Change the seats of a session; never below the seats already taken (INVALID_INPUT)."""
+    require_role(actor, *EXAM_STAFF)
+    if not 1 <= capacity <= 100000:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="capacity")
+    with transaction.atomic():
+        session = ExamSession.objects.filter(pk=session_id).first()
+        if session is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+        old = session.capacity
+        seats.seats_capacity_set(session_id=session_id, capacity=capacity)
+        session.refresh_from_db()
+        audit_record(
+            actor=actor, action="exam_session_capacity_set", target=session, data={"from": old, "to": capacity}
+        )
+    return session
+
+
+# ---------------------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class RegistrationChoice:
+    plan_id: int
+    subject_id: int
+    session_id: int
+
+
+def _window_open(plan: ExamPlan, now: datetime) -> bool:
+    return plan.registration_opens_at <= now <= plan.registration_closes_at
+
+
+def _check_candidate(actor: Any) -> None:
+    require_role(actor, Role.CANDIDATE)
+
+
+def _check_profile(actor: Any) -> None:
+    missing = profile_missing_items(user=actor)
+    if missing:
+        raise DomainError(
+            ErrorCode.PROFILE_INCOMPLETE, detail=", ".join(missing), params={"missing": missing}
+        )
+
+
+def _resolve_choice(choice: RegistrationChoice) -> tuple[ExamPlan, Subject, ExamSession]:
+    session = ExamSession.objects.select_related("plan").filter(pk=choice.session_id).first()
+    plan = session.plan if session is not None and session.plan_id == choice.plan_id else (
+        ExamPlan.objects.filter(pk=choice.plan_id).first()
+    )
+    if plan is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+    if session is None or session.plan_id != plan.pk:
+        raise DomainError(ErrorCode.SESSION_NOT_IN_PLAN, field="sessionId")
+    subject = plan.subjects.filter(pk=choice.subject_id).first()
+    if subject is None:
+        raise DomainError(ErrorCode.SUBJECT_NOT_IN_PLAN, field="subjectId")
+    return plan, subject, session
+
+
+def _check_not_duplicate(*, actor: Any, plan_id: int, subject_id: int, exclude_id: int | None) -> None:
+    others = Registration.objects.filter(
+        applicant=actor, plan_id=plan_id, subject_id=subject_id, state__in=ACTIVE_REGISTRATION_STATES
+    )
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    if others.exists():
+        raise DomainError(ErrorCode.REGISTRATION_DUPLICATE, field="subjectId")
+
+
+def _prepare(
+    *, actor: Any, choice: RegistrationChoice | None, pledge_accepted: bool, registration: Registration | None,
+    for_submit: bool = False,
+) -> tuple[ExamPlan, Subject, ExamSession]:
+    """The checks shared by saving a draft and submitting, in the order a candidate meets them.
+
+    A submission to a session that is already full when read (without a lock) is refused right after the
+    window check, as seed 000's page does (the button greys out at 0 seats): that is what the locked check
+    would have said at that moment, and it spares a rush of late comers the profile checks and a
+    transaction. A free seat is only ever *taken* under the lock (`exams.seats.seat_take`).
+    """
+    _check_candidate(actor)
+    if not pledge_accepted:
+        raise DomainError(ErrorCode.PLEDGE_NOT_ACCEPTED, field="pledgeAccepted")
+    if choice is None:
+        assert registration is not None
+        choice = RegistrationChoice(registration.plan_id, registration.subject_id, registration.session_id)
+    plan, subject, session = _resolve_choice(choice)
+    if not _window_open(plan, timezone.now()):
+        raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
+    if for_submit and session.seats_taken >= session.capacity:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    _check_profile(actor)
+    _check_not_duplicate(
+        actor=actor, plan_id=plan.pk, subject_id=subject.pk, exclude_id=registration.pk if registration else None
+    )
+    return plan, subject, session
+
+
+def _own_registration(actor: Any, registration_id: int) -> Registration:
+    registration = Registration.objects.filter(pk=registration_id, applicant_id=getattr(actor, "pk", None)).first()
+    if registration is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
+    return registration
+
+
+def _duplicate_guard(error: IntegrityError) -> DomainError:
+    if "one_active_registration_per_subject" in str(error):
+        return DomainError(ErrorCode.REGISTRATION_DUPLICATE, field="subjectId")
+    raise error
+
+
+def _apply_choice(
+    registration: Registration, plan: ExamPlan, subject: Subject, session: ExamSession, now: datetime
+) -> None:
+    registration.plan, registration.subject, registration.session = plan, subject, session
+    registration.pledge_accepted_at = now
+
+
+def registration_draft_save(
+    *,
+    actor: Any,
+    choice: RegistrationChoice | None = None,
+    pledge_accepted: bool,
+    registration_id: int | None = None,
+) -> Registration:
+    """Save a registration without submitting it (保存): a new draft, or edits to a draft or a rejected one.
+
+    A draft holds no seat. Edits to a rejected registration are the correction before resubmitting.
+    """
+    registration = _own_registration(actor, registration_id) if registration_id is not None else None
+    if registration is not None and registration.state not in EDITABLE_STATES:
+        _check_candidate(actor)
+        raise DomainError(ErrorCode.INVALID_STATE_TRANSITION)
+    plan, subject, session = _prepare(
+        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            if registration is None:
+                registration = Registration(applicant=actor, stages=Registration.default_stages())
+                _apply_choice(registration, plan, subject, session, now)
+                registration.save()
+                audit_record(actor=actor, action="registration_draft_save", target=registration,
+                             to_state=ReviewState.DRAFT)
+            else:
+                locked = Registration.objects.select_for_update().get(pk=registration.pk)
+                if locked.state not in EDITABLE_STATES:
+                    raise DomainError(ErrorCode.INVALID_STATE_TRANSITION)
+                _apply_choice(locked, plan, subject, session, now)
+                locked.version += 1
+                locked.save(update_fields=["plan", "subject", "session", "pledge_accepted_at", "version",
+                                           "updated_at"])
+                audit_record(actor=actor, action="registration_draft_save", target=locked,
+                             from_state=locked.state, to_state=locked.state)
+                registration = locked
+    except IntegrityError as error:
+        raise _duplicate_guard(error) from error
+    return registration
+
+
+def registration_submit(
+    *,
+    actor: Any,
+    choice: RegistrationChoice | None = None,
+    pledge_accepted: bool,
+    registration_id: int | None = None,
+) -> Registration:
+    """Submit for review (提交审核), taking a seat of the chosen session; SESSION_FULL when none is left.
+
+    Without `registration_id`: register and submit in one step. With it: submit a draft, or resubmit a
+    rejected registration (both optionally with a new choice of subject and session).
+    """
+    registration = _own_registration(actor, registration_id) if registration_id is not None else None
+    plan, subject, session = _prepare(
+        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            if registration is None:
+                registration = Registration(applicant=actor, stages=Registration.default_stages())
+                _apply_choice(registration, plan, subject, session, now)
+                registration.save()
+                action = ReviewAction.SUBMIT
+            else:
+                locked = Registration.objects.select_for_update().get(pk=registration.pk)
+                if locked.state not in EDITABLE_STATES:
+                    raise DomainError(ErrorCode.INVALID_STATE_TRANSITION)
+                if choice is not None:
+                    _apply_choice(locked, plan, subject, session, now)
+                    locked.save(update_fields=["plan", "subject", "session", "pledge_accepted_at", "updated_at"])
+                registration = locked
+                action = ReviewAction.RESUBMIT if locked.state == ReviewState.REJECTED else ReviewAction.SUBMIT
+            return review_transition(obj=registration, action=action, actor=actor)
+    except IntegrityError as error:
+        raise _duplicate_guard(error) from error
+
+
+def registration_withdraw(*, actor: Any, registration_id: int, expected_version: int | None = None) -> Registration:
+    """Withdraw (撤回) before any reviewer acted; the seat goes back to the session."""
+    _check_candidate(actor)
+    registration = _own_registration(actor, registration_id)
+    return review_transition(
+        obj=registration, action=ReviewAction.WITHDRAW, actor=actor, expected_version=expected_version
+    )
+
+
+def registration_on_transition(
+    *, registration: Registration, transition: Transition, actor: Any | None
+) -> list[str]:
+    """Side effects of a registration's review moves (called by `review_transition`, row locked)."""
+    action = transition.action
+    plan = ExamPlan.objects.only(
+        "registration_opens_at", "registration_closes_at", "review_deadline", "exam_starts_at"
+    ).get(pk=registration.plan_id)
+    now = timezone.now()
+    if action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
+        if not _window_open(plan, now):
+            raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
+        if action == ReviewAction.RESUBMIT:
+            _check_profile(registration.applicant)
+            _check_not_duplicate(
+                actor=registration.applicant, plan_id=registration.plan_id, subject_id=registration.subject_id,
+                exclude_id=registration.pk,
+            )
+        if not registration.holds_seat:
+            seats.seat_take(session_id=registration.session_id)  # last: the lock is held until commit
+            registration.holds_seat = True
+        return ["holds_seat"]
+    if action in (ReviewAction.APPROVE, ReviewAction.REJECT) and now > plan.review_deadline:
+        raise DomainError(ErrorCode.REVIEW_DEADLINE_PASSED)
+    if transition.to_state in (ReviewState.WITHDRAWN, ReviewState.REJECTED, ReviewState.EXPIRED):
+        if registration.holds_seat:
+            seats.seat_free(session_id=registration.session_id)
+            registration.holds_seat = False
+        return ["holds_seat"]
+    if transition.to_state == ReviewState.APPROVED and registration.seat_number is None:
+        registration.seat_number = _next_seat_number(registration.session_id)
+        year = timezone.localtime(plan.exam_starts_at).year
+        registration.ticket_number = f"{year}{registration.session_id:06d}{registration.seat_number:04d}"
+        return ["seat_number", "ticket_number"]
+    return []
+
+
+def _next_seat_number(session_id: int) -> int:
+    table = connection.ops.quote_name(ExamSession._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET seats_numbered = seats_numbered + 1 WHERE id = %s RETURNING seats_numbered",  # noqa: S608
+            [session_id],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def registrations_expire(*, now: datetime | None = None) -> int:
+    """Move registrations nobody decided by their plan's review deadline to `expired`, freeing their seats.
+
+    In the current province; idempotent (a second run finds nothing); safe beside reviewers acting at the
+    same moment (each move locks its row and re-checks its state). Returns how many expired.
+    """
+    now = now or timezone.now()
+    pending = Registration.objects.filter(
+        state__in=(ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW), plan__review_deadline__lt=now
+    ).order_by("pk")
+    expired = 0
+    for registration in pending:
+        try:
+            review_transition(obj=registration, action=ReviewAction.EXPIRE, actor=None, opinion="审核超时")
+        except DomainError as error:
+            if error.code != ErrorCode.INVALID_STATE_TRANSITION:  # decided meanwhile: nothing to do
+                raise
+        else:
+            expired += 1
+    return expired
+
+
+# ----------------------------------------------------------------------------------------- scores
+
+
+def _parse_score(value: Decimal | str | float | None, subject: Subject) -> Decimal:
+    try:
+        score = Decimal(str(value).strip()).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError, AttributeError):
+        raise DomainError(ErrorCode.SCORE_INVALID, field="score") from None
+    if not score.is_finite() or not Decimal(0) <= score <= subject.full_mark:
+        raise DomainError(ErrorCode.SCORE_INVALID, field="score")
+    return score
+
+
+def _record(*, actor: Any, registration: Registration, value: Decimal | str | float, now: datetime) -> Registration:
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().select_related("subject", "session").get(
+            pk=registration.pk
+        )
+        if locked.state != ReviewState.APPROVED or locked.seat_number is None:
+            raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="registrationId")
+        if now < locked.session.starts_at:
+            raise DomainError(ErrorCode.SCORE_INVALID, field="score", detail="exam not held yet")
+        score = _parse_score(value, locked.subject)
+        old = locked.score
+        locked.score, locked.score_recorded_at, locked.score_recorded_by = score, now, actor
+        locked.save(update_fields=["score", "score_recorded_at", "score_recorded_by", "updated_at"])
+        audit_record(
+            actor=actor, action="score_record", target=locked,
+            data={"from": None if old is None else str(old), "to": str(score)},
+        )
+    return locked
+
+
+def score_record(*, actor: Any, registration_id: int, score: Decimal | str | float) -> Registration:
+    """Record (or correct) the total score of an approved registration whose session has started."""
+    require_role(actor, *EXAM_STAFF)
+    registration = Registration.objects.filter(pk=registration_id).first()
+    if registration is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
+    return _record(actor=actor, registration=registration, value=score, now=timezone.now())
+
+
+SCORE_COLUMNS = {
+    "ticket_number": ("准考证号", "ticket number", "ticketNumber", "ticket_number"),
+    "score": ("成绩", "总成绩", "分数", "score"),
+}
+
+
+@dataclass(frozen=True)
+class ScoreRowResult:
+    row_number: int
+    ticket_number: str
+    ok: bool
+    code: ErrorCode | None = None
+    message: str = ""
+
+
+@dataclass
+class ScoreImportReport:
+    rows: list[ScoreRowResult] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return sum(1 for row in self.rows if row.ok)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for row in self.rows if not row.ok)
+
+
+def score_import(
+    *, actor: Any, plan_id: int, data: bytes, filename: str, language: str = "zh"
+) -> ScoreImportReport:
+    """Import scores of one plan from .csv/.xlsx (columns 准考证号, 成绩): every row on its own, reported.
+
+    A bad row (unknown ticket, other plan, not held yet, invalid score) fails alone; the others are kept.
+    """
+    require_role(actor, *EXAM_STAFF)
+    if not ExamPlan.objects.filter(pk=plan_id).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+    rows = read_table(data, filename=filename, columns=SCORE_COLUMNS, max_rows=5000)
+    report = ScoreImportReport()
+    seen: set[str] = set()
+    now = timezone.now()
+    for row in rows:
+        ticket = row["ticket_number"].strip()
+        try:
+            if ticket in seen:
+                raise DomainError(ErrorCode.INVALID_INPUT, field="ticketNumber", detail="duplicate row")
+            seen.add(ticket)
+            registration = (
+                Registration.objects.filter(ticket_number=ticket, plan_id=plan_id).first() if ticket else None
+            )
+            if registration is None:
+                raise DomainError(ErrorCode.NOT_FOUND, field="ticketNumber")
+            _record(actor=actor, registration=registration, value=row["score"], now=now)
+        except DomainError as error:
+            report.rows.append(
+                ScoreRowResult(row.row_number, ticket, False, error.code, error.message(language))
+            )
+        else:
+            report.rows.append(ScoreRowResult(row.row_number, ticket, True, None, message_for_ok(language)))
+    return report
+
+
+def message_for_ok(language: str) -> str:
+    return "OK" if language == "en" else "导入成功"
+

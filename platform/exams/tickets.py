@@ -1,0 +1,162 @@
+"""Admission tickets (准考证): data and PDF for the candidate within the ticket window, and a signed token
+in the QR code that staff verify (`admissionTicketVerify`).
+
+The token is signed with the platform's secret (django.core.signing) and names the province's schema, the
+registration and its ticket number: it cannot be forged, and a Yunnan ticket never verifies in Tianjin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+
+from core.errors import DomainError, ErrorCode
+from core.identity import mask_id_number
+from core.pdf import AdmissionTicketDoc, render_admission_ticket
+from exams.models import ExamMode, Registration
+from profiles.models import Attachment, CandidateProfile
+from reviews.models import ReviewState
+from tenants.context import current_province
+
+SALT = "exams.admission-ticket"
+
+
+@dataclass(frozen=True)
+class AdmissionTicket:
+    registration: Registration
+    ticket_number: str
+    seat_number: int
+    candidate_name: str
+    id_number_masked: str
+    plan_name: str
+    exam_type: str
+    mode: str
+    subject_name: str
+    site_name: str
+    site_address: str
+    session_name: str
+    session_starts_at: datetime
+    session_ends_at: datetime
+    verify_token: str
+    verify_url: str
+
+
+def ticket_token(registration: Registration) -> str:
+    province = current_province()
+    return signing.dumps(
+        {"s": province.schema_name, "r": registration.pk, "t": registration.ticket_number}, salt=SALT, compress=True
+    )
+
+
+def _ticket(registration: Registration) -> AdmissionTicket:
+    province = current_province()
+    profile = CandidateProfile.objects.filter(user_id=registration.applicant_id).first()
+    name = (profile.real_name if profile else "") or registration.applicant.real_name or registration.applicant.username
+    id_number = (profile.id_number if profile else "") or (registration.applicant.id_number or "")
+    token = ticket_token(registration)
+    assert registration.ticket_number is not None and registration.seat_number is not None
+    return AdmissionTicket(
+        registration=registration,
+        ticket_number=registration.ticket_number,
+        seat_number=registration.seat_number,
+        candidate_name=name,
+        id_number_masked=mask_id_number(id_number) if id_number else "",
+        plan_name=registration.plan.name,
+        exam_type=registration.plan.exam_type.name,
+        mode=ExamMode(registration.plan.mode).label,
+        subject_name=registration.subject.name,
+        site_name=registration.plan.site.name,
+        site_address=registration.plan.site.address,
+        session_name=registration.session.name,
+        session_starts_at=registration.session.starts_at,
+        session_ends_at=registration.session.ends_at,
+        verify_token=token,
+        verify_url=f"http://{province.slug}.{settings.BASE_DOMAIN}/verify/admission-ticket?token={token}",
+    )
+
+
+def _load(registration_id: int) -> Registration | None:
+    return (
+        Registration.objects.select_related("plan", "plan__site", "plan__exam_type", "subject", "session", "applicant")
+        .filter(pk=registration_id)
+        .first()
+    )
+
+
+def admission_ticket_get(*, actor: Any, registration_id: int, now: datetime | None = None) -> AdmissionTicket:
+    """The candidate's ticket: only once approved, only within the plan's ticket window."""
+    registration = _load(registration_id)
+    if registration is None or registration.applicant_id != getattr(actor, "pk", None):
+        raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
+    if registration.state != ReviewState.APPROVED or registration.ticket_number is None:
+        raise DomainError(ErrorCode.TICKET_NOT_AVAILABLE)
+    now = now or timezone.now()
+    if not registration.plan.ticket_opens_at <= now <= registration.plan.ticket_closes_at:
+        raise DomainError(ErrorCode.TICKET_NOT_AVAILABLE)
+    return _ticket(registration)
+
+
+def _photo(registration: Registration) -> bytes | None:
+    attachment = Attachment.objects.filter(
+        profile__user_id=registration.applicant_id, kind=Attachment.Kind.AVATAR
+    ).first()
+    if attachment is None:
+        return None
+    root = Path(settings.STORAGE_ROOT)
+    for path in (root / current_province().schema_name / attachment.storage_name, root / attachment.storage_name):
+        if path.is_file():
+            return path.read_bytes()
+    return None
+
+
+def admission_ticket_pdf(ticket: AdmissionTicket) -> bytes:
+    province = current_province()
+    return render_admission_ticket(
+        AdmissionTicketDoc(
+            province_name=province.name,
+            candidate_name=ticket.candidate_name,
+            id_number_masked=ticket.id_number_masked,
+            exam_plan_name=ticket.plan_name,
+            exam_type=ticket.exam_type,
+            subject_name=ticket.subject_name,
+            site_name=ticket.site_name,
+            site_address=ticket.site_address,
+            session_start=ticket.session_starts_at,
+            session_end=ticket.session_ends_at,
+            seat_number=f"{ticket.seat_number:02d}",
+            ticket_number=ticket.ticket_number,
+            verify_url=ticket.verify_url,
+            photo=_photo(ticket.registration),
+            printed_at=timezone.now(),
+        )
+    )
+
+
+def admission_ticket_verify(*, actor: Any, token: str) -> AdmissionTicket:
+    """Staff scan the QR code: the ticket behind a genuine token of this province, else TICKET_INVALID."""
+    if actor is None or not actor.is_province_staff:
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    raw = token.strip()
+    if "token=" in raw:  # the whole verification URL was scanned
+        raw = raw.split("token=", 1)[1].split("&", 1)[0]
+    try:
+        payload = signing.loads(raw, salt=SALT)
+    except signing.BadSignature:
+        raise DomainError(ErrorCode.TICKET_INVALID) from None
+    if not isinstance(payload, dict) or payload.get("s") != current_province().schema_name:
+        raise DomainError(ErrorCode.TICKET_INVALID)
+    registration = _load(int(payload.get("r", 0)))
+    if (
+        registration is None
+        or registration.state != ReviewState.APPROVED
+        or registration.ticket_number is None
+        or registration.ticket_number != payload.get("t")
+    ):
+        raise DomainError(ErrorCode.TICKET_INVALID)
+    return _ticket(registration)
