@@ -8,6 +8,7 @@ import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -43,12 +44,26 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, PublicError)
 
 
+# The limiters' rule classes are built once: ValidationCache keys on the rule classes, and a limiter
+# constructed per request makes new classes each time, so every request would be validated afresh.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES).validation_rules,
+]
+
+
+class QueryLimits(AddValidationRules):
+    """Depth and alias limits, with validation rules shared by every request (cache-friendly)."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
+
 def _extensions() -> list[Any]:
     extensions: list[Any] = [
         ParserCache,
         ValidationCache,
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        QueryLimits,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         DjangoOptimizerExtension,
     ]

@@ -88,6 +88,10 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.Province"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# Issue `SET search_path` once per connection and schema, not before every cursor. Safe here: the flag
+# is reset whenever the schema changes (set_tenant, which our backend calls when the context changes),
+# on rollback, and on close (a pooled connection handed back), so a reused connection always gets it anew.
+TENANT_LIMIT_SET_CALLS = True
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
