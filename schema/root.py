@@ -28,6 +28,7 @@ from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.live.reviews import ReviewSubscription
+from schema.live.seats import SeatSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 from schema.profiles.mutations import ProfileMutation
 from schema.profiles.queries import ProfileQuery
@@ -89,7 +90,7 @@ ProvinceRootQuery = merge_types(
 ProvinceRootMutation = merge_types(
     "Mutation", (AccountSessionMutation, AccountProvinceMutation, ProfileMutation, ExamMutation, ReviewMutation)
 )
-ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription))
+ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription, SeatSubscription))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery, CertificateVerifyQuery))
 NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))

@@ -138,3 +138,23 @@ def score_history(*, actor: Any) -> list[MyExam]:
 
 def pass_mark_of(registration: Registration) -> Decimal:
     return registration.subject.pass_mark
+
+
+def seat_snapshot(*, session_id: int | None = None, plan_id: int | None = None) -> list[dict[str, Any]]:
+    """Current seat counts as seat events (absolute values with their version), for live subscribers."""
+    sessions = ExamSession.objects.all()
+    if session_id is not None:
+        sessions = sessions.filter(pk=session_id)
+    if plan_id is not None:
+        sessions = sessions.filter(plan_id=plan_id)
+    return [
+        {
+            "kind": "seats",
+            "sessionId": s.pk,
+            "planId": s.plan_id,
+            "capacity": s.capacity,
+            "remaining": max(s.capacity - s.seats_taken, 0),
+            "version": s.seats_version,
+        }
+        for s in sessions.order_by("pk").only("pk", "plan_id", "capacity", "seats_taken", "seats_version")
+    ]

@@ -1,0 +1,74 @@
+"""Live seat counts for everyone watching an exam: a session, or every session of a plan.
+
+The first messages are the current counts (read after joining the groups, so nothing is missed); then
+the latest absolute count per session, coalesced to at most one update per session every
+`PLATFORM_SEAT_EVENT_INTERVAL` seconds under a booking storm, and never an older value after a newer one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from graphql import GraphQLError
+
+from core.errors import ErrorCode, message_for
+from exams.selectors import seat_snapshot
+from schema.base import language
+from subscriptions.coalesce import coalesce
+from subscriptions.listen import joined
+
+
+@strawberry.type(description="Seats of one exam session (场次), as an absolute count.")
+class SeatCount:
+    session_id: strawberry.ID
+    plan_id: strawberry.ID
+    capacity: int
+    remaining: int
+    version: int = strawberry.field(description="Grows with every change; a client keeps the highest.")
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> SeatCount:
+        return cls(
+            session_id=strawberry.ID(str(event["sessionId"])),
+            plan_id=strawberry.ID(str(event["planId"])),
+            capacity=int(event["capacity"]),
+            remaining=int(event["remaining"]),
+            version=int(event["version"]),
+        )
+
+
+def _error(info: strawberry.Info, code: ErrorCode) -> GraphQLError:
+    return GraphQLError(message_for(code, language=language(info)), extensions={"code": code.value})
+
+
+@strawberry.type
+class SeatSubscription:
+    @strawberry.subscription(description="Remaining seats of a session or of every session of a plan, live.")
+    async def seat_availability(
+        self, info: strawberry.Info, session_id: strawberry.ID | None = None, plan_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[SeatCount, None]:
+        if (session_id is None) == (plan_id is None):
+            raise _error(info, ErrorCode.INVALID_INPUT)
+        try:
+            sid = int(session_id) if session_id is not None else None
+            pid = int(plan_id) if plan_id is not None else None
+        except ValueError as error:
+            raise _error(info, ErrorCode.INVALID_INPUT) from error
+        topic = f"exam_session.{sid}" if sid is not None else f"exam_plan.{pid}"
+        async with joined(info, topic) as events:
+            snapshot = await sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
+            if not snapshot:
+                raise _error(info, ErrorCode.NOT_FOUND)
+            seats = (e async for e in events if e.get("kind") == "seats")
+            async for event in coalesce(
+                seats,
+                key=lambda e: int(e["sessionId"]),
+                version=lambda e: int(e["version"]),
+                interval=settings.SEAT_EVENT_INTERVAL_SECONDS,
+                initial=snapshot,
+            ):
+                yield SeatCount.from_event(event)
