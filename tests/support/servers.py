@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def server_process(port: int, *, env: dict[str, str] | None = None, workers: int = 1) -> Iterator[subprocess.Popen[str]]:
+def server_process(
+    port: int, *, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[subprocess.Popen[str]]:
     full_env = {
         **os.environ, "PLATFORM_DB_NAME": connection.settings_dict["NAME"], "PLATFORM_ENV": "test", **(env or {})
     }
