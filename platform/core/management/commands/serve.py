@@ -38,6 +38,7 @@ class Command(BaseCommand):
             port=port,
             workers=options["workers"],
             ws="websockets-sansio",
+            ws_per_message_deflate=False,
             lifespan="off",
             # The platform itself decides whom to believe about X-Forwarded-For (PLATFORM_TRUSTED_PROXIES):
             # uvicorn's own proxy handling would otherwise trust it from loopback peers.
