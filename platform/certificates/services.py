@@ -392,7 +392,7 @@ def certificate_apply(
     if eligibility.refusal is not None:
         ends = eligibility.publicity_ends_at
         raise DomainError(eligibility.refusal, field="registrationId",
-                          params={"endsAt": ends.isoformat()} if ends and eligibility.refusal ==
+                          params={"endsAt": timezone.localtime(ends).isoformat()} if ends and eligibility.refusal ==
                           ErrorCode.PUBLICITY_PERIOD_NOT_OVER else None)
     assert eligibility.category is not None
     profile = CandidateProfile.objects.filter(user_id=actor.pk).first()
