@@ -36,8 +36,8 @@ UPLOAD = """mutation ($purpose: DocumentPurpose!, $file: Upload!) {
   documentUpload(purpose: $purpose, file: $file) { document { id } errors { code } } }"""
 CHANGE = """mutation ($input: CertificateChangeInput!) { certificateChangeRequest(input: $input) {
   request { id requestType state newProvinceCode } errors { code field params } } }"""
-APPROVE = """mutation ($type: String!, $id: ID!) { reviewApprove(requestType: $type, requestId: $id, opinion: "同意调出") {
-  item { state } errors { code } } }"""
+APPROVE = """mutation ($type: String!, $id: ID!) {
+  reviewApprove(requestType: $type, requestId: $id, opinion: "同意调出") { item { state } errors { code } } }"""
 INCOMING = """{ certificateTransfers(direction: INCOMING) { number fromProvince toProvince state holderName
   toRequestId } }"""
 ACCEPT = """mutation ($id: ID!) { certificateTransferAccept(requestId: $id, opinion: "同意调入") {
@@ -97,8 +97,9 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
     assert change["errors"] == [], change
     assert (change["request"]["state"], change["request"]["newProvinceCode"]) == ("SUBMITTED", "120000")
     # (Tianjin's authority cannot decide Yunnan's request: its token is refused on Yunnan's endpoint)
-    status, foreign = post_graphql(asgi_server.http_url(), APPROVE, host=YN, headers={
-        "Authorization": f"Bearer {tj_assess}"}, variables={"type": "certificate_change", "id": change["request"]["id"]})
+    _, foreign = post_graphql(asgi_server.http_url(), APPROVE, host=YN,
+                              headers={"Authorization": f"Bearer {tj_assess}"},
+                              variables={"type": "certificate_change", "id": change["request"]["id"]})
     assert foreign["errors"][0]["extensions"]["code"] == "PROVINCE_MISMATCH"
 
     # And Yunnan's assessment authority approves
@@ -182,9 +183,9 @@ def test_refused_by_the_new_province_the_certificate_stays(
     with province_scope(tianjin):
         transfer = CertificateTransfer.objects.get(number=certificate.number)
         assert transfer.applicant_id == existing.pk  # matched by ID number, no second account
-    refused = _call(asgi_server, TJ, tj_assess, """mutation ($id: ID!) {
-      certificateTransferRefuse(requestId: $id, opinion: "缺少入职证明原件") { request { state opinion } errors { code } } }""",
-                    id=str(transfer.pk))["certificateTransferRefuse"]
+    refuse = """mutation ($id: ID!) { certificateTransferRefuse(requestId: $id, opinion: "缺少入职证明原件") {
+      request { state opinion } errors { code } } }"""
+    refused = _call(asgi_server, TJ, tj_assess, refuse, id=str(transfer.pk))["certificateTransferRefuse"]
     assert refused == {"request": {"state": "REJECTED", "opinion": "缺少入职证明原件"}, "errors": []}
 
     # Then the certificate stays valid in Yunnan, verification still finds it there, and it is free again
