@@ -87,7 +87,7 @@ def test_approval_adds_three_years_to_the_old_date_and_keeps_it_valid(yunnan: An
     with province_scope(yunnan):
         approved = review_approve(request_type="certificate_renewal", request_id=renewal.pk, actor=reviewer)
         fresh = Certificate.objects.get(pk=certificate.pk)
-    assert approved.state == ReviewState.APPROVED
+    assert isinstance(approved, CertificateRenewal) and approved.state == ReviewState.APPROVED
     assert (fresh.status, fresh.valid_until) == (Certificate.Status.VALID, date(2029, 3, 8))
     assert (approved.valid_until_before, approved.valid_until_after) == (date(2026, 3, 8), date(2029, 3, 8))
     with national_scope():
