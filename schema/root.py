@@ -23,6 +23,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.accounts.mutations import AccountProvinceMutation, AccountSessionMutation
 from schema.accounts.queries import AccountQuery
+from schema.certificates.mutations import CertificateMutation
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.exams.mutations import ExamMutation
@@ -88,7 +89,9 @@ ProvinceRootQuery = merge_types(
     "Query", (ProvinceQuery, NoticeQuery, AccountQuery, ProfileQuery, ExamQuery, ReviewQuery, CertificateQuery)
 )
 ProvinceRootMutation = merge_types(
-    "Mutation", (AccountSessionMutation, AccountProvinceMutation, ProfileMutation, ExamMutation, ReviewMutation)
+    "Mutation",
+    (AccountSessionMutation, AccountProvinceMutation, ProfileMutation, ExamMutation, ReviewMutation,
+     CertificateMutation),
 )
 ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription, SeatSubscription))
 NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery, CertificateVerifyQuery))

@@ -63,3 +63,18 @@ def test_a_cancelled_certificate_says_so_and_why(asgi_server: LiveServer, yunnan
 def test_an_unknown_number_is_refused_with_its_code(asgi_server: LiveServer, provinces: object) -> None:
     _, body = post_graphql(asgi_server.http_url(), QUERY, host="localhost", variables={"n": "53-GJB-2026-999999-2"})
     assert body["errors"][0]["extensions"]["code"] == "CERTIFICATE_NOT_FOUND"
+
+
+def test_a_transferred_certificate_says_where_it_went_and_stays_masked(
+    asgi_server: LiveServer, yunnan: object
+) -> None:
+    holder, _ = make_account(yunnan, username="moved_away", roles=[Role.CANDIDATE])
+    certificate = issue_certificate(yunnan, holder, name="张三明")
+    with province_scope(yunnan):
+        certificate_status_set(certificate=certificate, status=Certificate.Status.TRANSFERRED,
+                               reason="已转至天津市", actor=None, transferred_to="天津市")
+    _, body = post_graphql(asgi_server.http_url(), QUERY, host="localhost", variables={"n": certificate.number})
+    result = body["data"]["certificateVerify"]
+    assert (result["status"], result["transferredTo"], result["holderName"]) == ("transferred", "天津市", "张*明")
+    text = json.dumps(body, ensure_ascii=False)
+    assert "张三明" not in text and VALID_ID not in text

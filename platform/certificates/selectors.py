@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from certificates.models import Certificate
+from certificates.models import (
+    CERTIFICATE_REQUEST_MODELS,
+    ON_CERTIFICATE_MODELS,
+    OPEN_STATES,
+    Certificate,
+    CertificateRequest,
+)
 from certificates.numbers import certificate_number_normalise
+from certificates.services import Eligibility, certificate_eligibility
 from certificates.windows import RenewalWindow, renewal_window
-from registry.models import CertificateRecord
+from exams.models import Registration
+from registry.models import CertificateRecord, CertificateTransferRecord
 from registry.selectors import certificate_record_get
+from reviews.models import ReviewState
+from tenants.context import current_province
 
 
 def today() -> date:
@@ -76,3 +86,56 @@ def certificate_verify(*, number: str) -> Verification | None:
     return Verification(
         record=record, status=display_status(status=record.status, valid_until=record.valid_until)
     )
+
+
+# ----------------------------------------------------------------------------------------- requests
+
+
+def certificate_requests_for_applicant(
+    *, actor: Any, request_type: str | None = None, certificate_id: int | None = None
+) -> list[CertificateRequest]:
+    """The caller's own certificate requests (申领, 变更, 延续, 注销, 转入), newest first."""
+    found: list[CertificateRequest] = []
+    for model in CERTIFICATE_REQUEST_MODELS:
+        if request_type and model.REQUEST_TYPE != request_type:
+            continue
+        requests = model.objects.filter(applicant_id=actor.pk).prefetch_related("documents")  # type: ignore[attr-defined]
+        if certificate_id is not None:
+            if not hasattr(model, "certificate"):
+                continue
+            requests = requests.filter(certificate_id=certificate_id)
+        found.extend(requests)
+    return sorted(found, key=lambda r: (r.created_at, r.pk), reverse=True)
+
+
+def certificate_open_request(*, certificate: Certificate) -> CertificateRequest | None:
+    """The request (or move) waiting on a certificate, if any: the portal greys out the other actions."""
+    for model in ON_CERTIFICATE_MODELS:
+        request = model.objects.filter(certificate_id=certificate.pk, state__in=OPEN_STATES).first()  # type: ignore[attr-defined]
+        if request is not None:
+            assert isinstance(request, CertificateRequest)
+            return request
+    return None
+
+
+def certificate_applicable(*, actor: Any, now: datetime | None = None) -> list[Eligibility]:
+    """证书申领 → 选择考核合格记录: the caller's approved registrations with a score, and whether each may be
+    applied for now (refusal code otherwise; publicity end date)."""
+    registrations = (
+        Registration.objects.filter(applicant_id=actor.pk, state=ReviewState.APPROVED, score__isnull=False)
+        .select_related("subject", "plan")
+        .order_by("-score_recorded_at", "-pk")
+    )
+    return [certificate_eligibility(registration=r, now=now) for r in registrations]
+
+
+def certificate_transfers(*, direction: str, state: str | None = None) -> QuerySet[CertificateTransferRecord]:
+    """Moves between provinces seen from this province (national records): incoming or outgoing."""
+    code = current_province().code
+    records = CertificateTransferRecord.objects.all()
+    records = records.filter(to_province_code=code) if direction == "incoming" else records.filter(
+        from_province_code=code
+    )
+    if state:
+        records = records.filter(state=state)
+    return records.order_by("-created_at", "-id")

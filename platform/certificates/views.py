@@ -26,6 +26,7 @@ def verify(request: HttpRequest) -> JsonResponse:
             "validFrom": record.valid_from.isoformat(),
             "validUntil": record.valid_until.isoformat(),
             "transferredTo": record.transferred_to,
+            "transferredFrom": record.transferred_from,
         },
         json_dumps_params={"ensure_ascii": False},
     )

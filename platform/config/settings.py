@@ -189,6 +189,8 @@ STORAGE_ROOT = Path(_env("PLATFORM_STORAGE_ROOT", str(PROJECT_ROOT / "var" / "st
 DOWNLOAD_LINK_MAX_AGE_SECONDS = _env_int("PLATFORM_DOWNLOAD_LINK_MAX_AGE", 300)
 # storage_sweep removes unreferenced files only when older than this (uploads in flight are younger).
 STORAGE_SWEEP_MIN_AGE_SECONDS = _env_int("PLATFORM_STORAGE_SWEEP_MIN_AGE", 3600)
+# 公示期: a passed exam's score is published this many days before the certificate can be applied for.
+CERTIFICATE_PUBLICITY_DAYS = _env_int("PLATFORM_CERTIFICATE_PUBLICITY_DAYS", 7)
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # the domain's own rules live in accounts.validators
 

@@ -102,6 +102,8 @@ class ErrorCode(StrEnum):
     REQUEST_ALREADY_PENDING = "REQUEST_ALREADY_PENDING"
     EXPLANATION_TOO_LONG = "EXPLANATION_TOO_LONG"
     CERTIFICATE_NOT_FOUND = "CERTIFICATE_NOT_FOUND"
+    MATERIALS_MISSING = "MATERIALS_MISSING"
+    EXPLANATION_REQUIRED = "EXPLANATION_REQUIRED"
 
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
@@ -187,6 +189,8 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.REQUEST_ALREADY_PENDING: ("已有待审核的申请", "A request is already pending."),
     ErrorCode.EXPLANATION_TOO_LONG: ("说明不能超过200字", "The explanation exceeds 200 characters."),
     ErrorCode.CERTIFICATE_NOT_FOUND: ("未找到该证书", "No certificate with this number."),
+    ErrorCode.MATERIALS_MISSING: ("请上传所需的证明材料", "Required supporting documents are missing."),
+    ErrorCode.EXPLANATION_REQUIRED: ("请填写说明", "Enter an explanation."),
 }
 
 

@@ -24,3 +24,42 @@ def issue_certificate(
             holder=holder, category=category, holder_name=name, holder_id_number=id_number,
             employer="昆明公交集团", region="昆明市", actor=None, valid_from=valid_from,
         )
+
+
+def upload_documents(tenant: Any, owner: Any, *purposes: str) -> list[int]:
+    """Real PDF documents uploaded through the service (validated, stored in private storage)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from profiles.services import document_upload
+    from tests.support.files import minimal_pdf
+
+    with province_scope(tenant):
+        return [
+            document_upload(
+                owner=owner, actor=owner, purpose=purpose,
+                upload=SimpleUploadedFile(f"{purpose}.pdf", minimal_pdf(), content_type="application/pdf"),
+            ).pk
+            for purpose in purposes
+        ]
+
+
+RENEWAL_PURPOSES = ("pledge", "application_form", "safety_education_record", "labour_contract", "social_insurance")
+
+
+def assessor(tenant: Any, username: str) -> Any:
+    """An assessment-authority reviewer (考核部门): decides every certificate request of the province."""
+    from accounts.models import Role, User
+    from tests.support.auth import make_account
+
+    user, _ = make_account(tenant, username=username, roles=[Role.ASSESSMENT_AUTHORITY], kind=User.Kind.STAFF)
+    return user
+
+
+def holder_with_certificate(
+    tenant: Any, username: str, *, index: int = 0, valid_from: date | None = None
+) -> tuple[Any, Certificate]:
+    """A candidate with a complete profile holding one certificate."""
+    from tests.support.exams import make_candidate
+
+    user, _ = make_candidate(tenant, username, index=index)
+    return user, issue_certificate(tenant, user, valid_from=valid_from)

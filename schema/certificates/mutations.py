@@ -1,0 +1,179 @@
+"""Certificate requests: 证书申领, 变更, 延续, 注销, withdrawal and added material, and accepting a certificate
+moved from another province. Reviewers decide with reviewApprove / reviewReject (requestType
+certificate_application, certificate_change, certificate_renewal, certificate_cancellation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+
+from certificates import services
+from certificates.models import CertificateRequest
+from core.errors import DomainError, ErrorCode
+from schema.accounts.auth import require_actor
+from schema.base import db_resolver, user_errors
+from schema.certificates.types import CertificateRequestPayload, CertificateRequestType
+
+
+def _id(value: strawberry.ID | None, field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field) from None
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[int]:
+    try:
+        return [int(v) for v in values or []]
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, field="documentIds") from None
+
+
+def _run(info: strawberry.Info, call: Callable[[], CertificateRequest]) -> CertificateRequestPayload:
+    try:
+        request = call()
+    except DomainError as error:
+        return CertificateRequestPayload(errors=user_errors(error, info))
+    return CertificateRequestPayload(request=CertificateRequestType.from_model(request))
+
+
+@strawberry.input
+class CertificateApplyInput:
+    registration_id: strawberry.ID = strawberry.field(description="The passed exam (考核合格记录)")
+    document_ids: list[strawberry.ID] = strawberry.field(description="Uploaded materials (documentUpload)")
+    employer: str | None = strawberry.field(default=None, description="Default: the profile's employer")
+    region: str | None = strawberry.field(default=None, description="Default: the province")
+    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+
+
+@strawberry.input
+class CertificateChangeInput:
+    certificate_id: strawberry.ID
+    new_region: str = strawberry.field(description="变更归属区域, e.g. 天津市和平区")
+    new_employer: str = strawberry.field(description="变更单位名称")
+    resigned: bool = strawberry.field(description="是否已离职")
+    document_ids: list[strawberry.ID] = strawberry.field(
+        description="proof_of_leaving (required when resigned), proof_of_joining (required when the employer "
+        "changes), other files"
+    )
+    new_province: str | None = strawberry.field(
+        default=None, description="Slug, code or name of the province of the new region when it is another one"
+    )
+    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+
+
+@strawberry.input
+class CertificateRenewInput:
+    certificate_id: strawberry.ID
+    document_ids: list[strawberry.ID] = strawberry.field(
+        description="pledge, application_form, safety_education_record, labour_contract, social_insurance"
+    )
+    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+
+
+@strawberry.input
+class CertificateCancelInput:
+    certificate_id: strawberry.ID
+    explanation: str = strawberry.field(description="个人自愿说明, at most 200 characters")
+    document_ids: list[strawberry.ID] | None = None
+    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+
+
+@strawberry.type
+class CertificateMutation:
+    @strawberry.mutation(description="证书申领: apply for the certificate of a passed exam after its publicity period.")
+    @db_resolver
+    def certificate_apply(self, info: strawberry.Info, input: CertificateApplyInput) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_apply(
+            actor=actor, registration_id=_id(input.registration_id, "registrationId") or 0,
+            document_ids=_ids(input.document_ids), employer=input.employer, region=input.region,
+            request_id=_id(input.request_id, "requestId"),
+        ))
+
+    @strawberry.mutation(description="证书变更: new region (another province moves the certificate), new employer.")
+    @db_resolver
+    def certificate_change_request(
+        self, info: strawberry.Info, input: CertificateChangeInput
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_change_request(
+            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
+            new_region=input.new_region, new_employer=input.new_employer, resigned=input.resigned,
+            document_ids=_ids(input.document_ids), new_province=input.new_province,
+            request_id=_id(input.request_id, "requestId"),
+        ))
+
+    @strawberry.mutation(
+        description="证书延续: from 3 months before expiry to 2 months after (RENEWAL_WINDOW_NOT_OPEN with "
+        "params.opens / RENEWAL_WINDOW_CLOSED); approval adds 3 years."
+    )
+    @db_resolver
+    def certificate_renew(self, info: strawberry.Info, input: CertificateRenewInput) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_renew(
+            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
+            document_ids=_ids(input.document_ids), request_id=_id(input.request_id, "requestId"),
+        ))
+
+    @strawberry.mutation(description="证书注销: explanation ≤ 200 characters; approval makes it invalid for good.")
+    @db_resolver
+    def certificate_cancel(self, info: strawberry.Info, input: CertificateCancelInput) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_cancel(
+            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
+            explanation=input.explanation, document_ids=_ids(input.document_ids),
+            request_id=_id(input.request_id, "requestId"),
+        ))
+
+    @strawberry.mutation(description="撤回 one's certificate request before any reviewer acted.")
+    @db_resolver
+    def certificate_request_withdraw(
+        self, info: strawberry.Info, request_type: str, request_id: strawberry.ID,
+        expected_version: int | None = None,
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_request_withdraw(
+            actor=actor, request_type=request_type, request_id=_id(request_id, "requestId") or 0,
+            expected_version=expected_version,
+        ))
+
+    @strawberry.mutation(description="补充材料: add uploaded documents to one's request while it waits.")
+    @db_resolver
+    def certificate_request_material_add(
+        self, info: strawberry.Info, request_type: str, request_id: strawberry.ID, document_ids: list[strawberry.ID]
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_request_material_add(
+            actor=actor, request_type=request_type, request_id=_id(request_id, "requestId") or 0,
+            document_ids=_ids(document_ids),
+        ))
+
+    @strawberry.mutation(
+        description="Accept a certificate moved here from another province (assessment authority): it is "
+        "created here with the same number; the old one shows transferred; verification follows it."
+    )
+    @db_resolver
+    def certificate_transfer_accept(
+        self, info: strawberry.Info, request_id: strawberry.ID, opinion: str = "",
+        expected_version: int | None = None,
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_transfer_accept(
+            actor=actor, request_id=_id(request_id, "requestId") or 0, opinion=opinion,
+            expected_version=expected_version,
+        ))
+
+    @strawberry.mutation(description="Refuse a certificate moved here from another province, with an opinion.")
+    @db_resolver
+    def certificate_transfer_refuse(
+        self, info: strawberry.Info, request_id: strawberry.ID, opinion: str, expected_version: int | None = None
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.certificate_transfer_refuse(
+            actor=actor, request_id=_id(request_id, "requestId") or 0, opinion=opinion,
+            expected_version=expected_version,
+        ))
