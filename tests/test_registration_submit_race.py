@@ -18,7 +18,7 @@ from tenants.context import province_scope
 from tests.support.auth import make_account
 from tests.support.exams import make_candidate, make_plan
 from tests.support.graphql import post_graphql
-from tests.support.subprocess_server import subprocess_server
+from tests.support.servers import subprocess_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

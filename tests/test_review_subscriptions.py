@@ -89,3 +89,47 @@ async def test_subscriptions_refuse_anonymous_and_non_staff(asgi_server: LiveSer
     with pytest.raises(TransportQueryError) as forbidden:
         await asyncio.wait_for(_first(asgi_server, "yunnan.localhost", candidate_token, QUEUE, []), 10)
     assert forbidden.value.errors[0]["extensions"]["code"] == "PERMISSION_DENIED"  # type: ignore[index]
+
+
+async def test_a_real_registration_review_reaches_its_candidate_live(asgi_server: LiveServer, yunnan: object) -> None:
+    from tests.support.exams import make_candidate, make_plan, reviewers
+    from tests.support.graphql import post_graphql
+
+    # Given a candidate who submitted a registration through the API and watches their results
+    setup = await sync_to_async(make_plan)(yunnan, capacity=5)
+    _, token = await sync_to_async(make_candidate)(yunnan, "live_cand")
+    (_, site_token), (_, exam_token) = await sync_to_async(reviewers)(yunnan, "live")
+    choice = {"planId": str(setup.plan.pk), "subjectId": str(setup.subjects[0].pk),
+              "sessionId": str(setup.session.pk), "pledgeAccepted": True}
+    submit = ("mutation($i: RegistrationInput!) "
+              "{ registrationSubmit(input: $i) { registration { id } errors { code } } }")
+    _, submitted = await sync_to_async(post_graphql)(
+        asgi_server.http_url(), submit, host="yunnan.localhost", variables={"i": choice},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    registration_id = submitted["data"]["registrationSubmit"]["registration"]["id"]
+    got: list[Any] = []
+    watcher = asyncio.create_task(_first(asgi_server, "yunnan.localhost", token, MY_RESULTS, got))
+    await asyncio.sleep(0.5)
+
+    # When the exam site approves, then the exam administration rejects with an opinion
+    approve = "mutation($id: ID!) { reviewApprove(requestType: \"registration\", requestId: $id) { errors { code } } }"
+    reject = ("mutation($id: ID!) { reviewReject(requestType: \"registration\", requestId: $id, "
+              "opinion: \"照片不清晰\") { errors { code } } }")
+    for query, staff_token in [(approve, site_token), (reject, exam_token)]:
+        _, decided = await sync_to_async(post_graphql)(
+            asgi_server.http_url(), query, host="yunnan.localhost", variables={"id": registration_id},
+            headers={"Authorization": f"Bearer {staff_token}"},
+        )
+        assert not decided["data"][next(iter(decided["data"]))]["errors"]
+    for _ in range(100):
+        if len(got) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
+
+    # Then the candidate heard both decisions, the rejection with its opinion
+    assert [(e["myReviewResults"]["state"], e["myReviewResults"]["opinion"]) for e in got] == [
+        ("under_review", None), ("rejected", "照片不清晰")
+    ]

@@ -20,15 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def server_process(
-    port: int, *, env: dict[str, str] | None = None, workers: int = 1
-) -> Iterator[subprocess.Popen[str]]:
+def running(command: list[str], port: int, *, cwd: Path = ROOT, env: dict[str, str] | None = None
+            ) -> Iterator[subprocess.Popen[str]]:
+    """Start `command` (a server on `port`, on the test database) and wait until it answers GraphQL."""
     full_env = {
         **os.environ, "PLATFORM_DB_NAME": connection.settings_dict["NAME"], "PLATFORM_ENV": "test", **(env or {})
     }
-    command = [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--quiet",
-               "--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     try:
         deadline = time.monotonic() + 60
@@ -47,6 +45,18 @@ def server_process(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def serve_command(port: int, *, workers: int = 1) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--quiet", "--workers", str(workers)]
+
+
+@contextmanager
+def server_process(
+    port: int, *, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[subprocess.Popen[str]]:
+    with running(serve_command(port, workers=workers), port, env=env) as process:
+        yield process
 
 
 def _ping(url: str) -> bool:
@@ -87,3 +97,13 @@ def redis_url(port: int) -> Iterator[str | None]:
 
 def channel_prefix() -> str:
     return f"test{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def subprocess_server(*, workers: int = 4) -> Iterator[str]:
+    """Several worker processes, for races that must really overlap; yields the GraphQL URL."""
+    from tests.support.live_server import free_port
+
+    port = free_port()
+    with server_process(port, workers=workers):
+        yield f"http://127.0.0.1:{port}/graphql/"
