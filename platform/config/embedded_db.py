@@ -25,7 +25,15 @@ def ensure_embedded_server(pgdata: str, *, database: str | None = None) -> str:
             with warnings.catch_warnings():
                 # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back to /tmp.
                 warnings.simplefilter("ignore")
-                import pgserver
+                try:
+                    import pgserver
+                except ImportError as error:
+                    from django.core.exceptions import ImproperlyConfigured
+
+                    raise ImproperlyConfigured(
+                        "No DATABASE_URL and no embedded PostgreSQL: pgserver ships wheels for CPython "
+                        "3.9-3.12 only. Use Python 3.11/3.12, or set DATABASE_URL=postgresql://… to a server."
+                    ) from error
 
             Path(pgdata).parent.mkdir(parents=True, exist_ok=True)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
