@@ -28,6 +28,7 @@ from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.core.queries import NationalQuery, ProvinceQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
+from schema.execution import SharedEventExecutionContext
 from schema.live.reviews import ReviewSubscription
 from schema.live.seats import SeatSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
@@ -99,6 +100,7 @@ NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))
 NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
 
 province_schema = strawberry.Schema(
+    execution_context_class=SharedEventExecutionContext,
     query=ProvinceRootQuery,
     mutation=ProvinceRootMutation,
     subscription=ProvinceRootSubscription,

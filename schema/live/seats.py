@@ -30,6 +30,14 @@ class SeatCount:
     remaining: int
     version: int = strawberry.field(description="Grows with every change; a client keeps the highest.")
 
+    @property
+    def shared_key(self) -> tuple[object, ...]:
+        """Public, and the result depends on nothing but these values: watchers share one execution.
+
+        The key is the content itself (not an id, which another test run or province may reuse).
+        """
+        return ("SeatCount", str(self.session_id), str(self.plan_id), self.capacity, self.remaining, self.version)
+
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> SeatCount:
         return cls(
