@@ -7,6 +7,7 @@ stops it when the last one exits.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import warnings
 from pathlib import Path
@@ -36,13 +37,31 @@ def ensure_embedded_server(pgdata: str, *, database: str | None = None) -> str:
                     ) from error
 
             Path(pgdata).parent.mkdir(parents=True, exist_ok=True)
+            _forget_dead_handles(pgdata)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
             _servers[pgdata] = server
+            # atexit runs last-registered first: forget processes that died without saying so (SIGKILL,
+            # SIGTERM to a worker) before pgserver's own hook decides whether we are the last user.
+            atexit.register(_forget_dead_handles, pgdata)
         socket_dir = str(server.get_postmaster_info().socket_dir)
         if database and (pgdata, database) not in _created:
             _create_database(socket_dir, database)
             _created.add((pgdata, database))
         return socket_dir
+
+
+def _forget_dead_handles(pgdata: str) -> None:
+    """pgserver stops the server when its last user exits, counting users in a pid list; a process that
+    was killed never takes itself off, and the server would then run forever. Drop pids that are gone."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+    from pgserver.utils import DiskList
+
+    handles = DiskList(Path(pgdata) / ".handle_pids.json")
+    with PostgresServer._lock:
+        alive = [pid for pid in handles.get() if psutil.pid_exists(pid)]
+        if Path(pgdata).exists():
+            handles.put(alive)
 
 
 def _create_database(socket_dir: str, database: str) -> None:
