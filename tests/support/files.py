@@ -53,7 +53,7 @@ def noise_png(target_bytes: int) -> bytes:
     return data
 
 
-def _png_chunk(chunk_type: bytes, body: bytes) -> bytes:
+def png_chunk(chunk_type: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + chunk_type + body + struct.pack(">I", zlib.crc32(chunk_type + body))
 
 
@@ -63,7 +63,7 @@ def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
     row = b"\x00" * (1 + (width + 7) // 8)
     idat = b"".join([compressor.compress(row) for _ in range(height)] + [compressor.flush()])
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def truncated_jpeg() -> bytes:

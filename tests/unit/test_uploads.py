@@ -20,6 +20,7 @@ from PIL import ExifTags, Image, ImageFile
 
 from core.errors import DomainError, ErrorCode
 from core.uploads import CleanDocument, CleanImage, validate_document, validate_image
+from tests.support.files import bomb_png, encode, minimal_pdf, photo, png_chunk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,35 +34,9 @@ def noise(size: tuple[int, int], mode: str = "RGB", seed: int = 0) -> Image.Imag
     return Image.frombytes(mode, size, random.Random(seed).randbytes(size[0] * size[1] * bands))
 
 
-def encode(image: Image.Image, image_format: str, **options: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=image_format, **options)
-    return out.getvalue()
-
-
-def photo(size: tuple[int, int] = (320, 200)) -> Image.Image:
-    """A smooth picture (gradient with a shape), like a photo: compresses well."""
-    image = Image.radial_gradient("L").resize(size).convert("RGB")
-    image.paste((200, 30, 30), (10, 10, 60, 40))
-    return image
-
-
-def png_chunk(chunk_type: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + chunk_type + body + struct.pack(">I", zlib.crc32(chunk_type + body))
-
-
 def insert_png_chunk(png: bytes, chunk: bytes) -> bytes:
     """Insert a chunk right after IHDR (8-byte signature + 25-byte IHDR chunk)."""
     return png[:33] + chunk + png[33:]
-
-
-def bomb_png(width: int, height: int) -> bytes:
-    """A complete, valid 1-bit grayscale PNG of zeros: tens of KiB on disk, width × height pixels decoded."""
-    compressor = zlib.compressobj(9)
-    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
-    idat = b"".join([compressor.compress(row) for _ in range(height)] + [compressor.flush()])
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def error_code(call: object, *args: object, **kwargs: object) -> ErrorCode:
@@ -69,25 +44,6 @@ def error_code(call: object, *args: object, **kwargs: object) -> ErrorCode:
     with pytest.raises(DomainError) as caught:
         call(*args, **kwargs)
     return caught.value.code
-
-
-def minimal_pdf() -> bytes:
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-        b"<< /Length 0 >>\nstream\n\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def minimal_docx(extra: dict[str, bytes] | None = None) -> bytes:
