@@ -262,6 +262,18 @@ def _open_transfer(certificate: Certificate) -> CertificateTransferRecord | None
     ).first()
 
 
+def _request_correct_and_submit(locked: Any, *, fields: dict[str, Any], documents: Any, actor: Any) -> Any:
+    """A locked draft or rejected request of the applicant: apply the correction, then (re)submit it."""
+    if locked.state not in EDITABLE_STATES:
+        raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="requestId")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*fields, "updated_at"])
+    locked.documents.set(documents)
+    action = ReviewAction.RESUBMIT if locked.state == ReviewState.REJECTED else ReviewAction.SUBMIT
+    return review_transition(obj=locked, action=action, actor=actor)
+
+
 def _check_certificate_open(certificate: Certificate, *, exclude: CertificateRequest | None = None) -> None:
     """A request may be filed on a valid certificate with no other request (or move) waiting."""
     if certificate.status != Certificate.Status.VALID:
@@ -308,14 +320,8 @@ def _file_on_certificate(
         locked = model.objects.select_for_update().filter(pk=request_id, applicant_id=actor.pk).first()  # type: ignore[attr-defined]
         if locked is None or locked.certificate_id != certificate.pk:
             raise DomainError(ErrorCode.NOT_FOUND, field="requestId")
-        if locked.state not in EDITABLE_STATES:
-            raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="requestId")
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=[*fields, "updated_at"])
-        locked.documents.set(documents)
-        action = ReviewAction.RESUBMIT if locked.state == ReviewState.REJECTED else ReviewAction.SUBMIT
-        return review_transition(obj=locked, action=action, actor=actor)  # the hook re-checks the certificate
+        # the transition hook re-checks the certificate
+        return _request_correct_and_submit(locked, fields=fields, documents=documents, actor=actor)
 
 
 # ------------------------------------------------------------------------------------- application
@@ -424,14 +430,7 @@ def certificate_apply(
             ).first()
             if locked is None:
                 raise DomainError(ErrorCode.NOT_FOUND, field="requestId")
-            if locked.state not in EDITABLE_STATES:
-                raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="requestId")
-            for name, value in fields.items():
-                setattr(locked, name, value)
-            locked.save(update_fields=[*fields, "updated_at"])
-            locked.documents.set(documents)
-            action = ReviewAction.RESUBMIT if locked.state == ReviewState.REJECTED else ReviewAction.SUBMIT
-            return review_transition(obj=locked, action=action, actor=actor)
+            return _request_correct_and_submit(locked, fields=fields, documents=documents, actor=actor)
     except IntegrityError as error:
         if "one_open_application_per_registration" in str(error):
             raise DomainError(ErrorCode.REQUEST_ALREADY_PENDING, field="registrationId") from error
