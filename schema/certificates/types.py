@@ -168,7 +168,7 @@ class CertificateRequestType:
             opinion=request.opinion,
             version=request.version,
             applicant_name=applicant.real_name or applicant.username,
-            documents=[DocumentType.from_model(d) for d in request.documents.all()],
+            documents=list(request.documents.all()),  # type: ignore[arg-type]  # DocumentType is a model type
             certificate_id=strawberry.ID(str(certificate.pk)) if certificate is not None else None,
             certificate_number=number,
             **extra,
