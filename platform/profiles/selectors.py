@@ -43,9 +43,12 @@ def api_name(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-# Province staff who may see candidates' profiles and files: the reviewer stages and the province admin.
+# Province staff who may see candidates' profiles and files: every role that reviews candidates' requests
+# (exam site and exam administration for registrations, review department, assessment authority) and the
+# province admin.
 PROFILE_VIEWER_ROLES: Final = (
     Role.SITE_REVIEWER,
+    Role.EXAM_ADMIN,
     Role.REVIEW_DEPARTMENT,
     Role.ASSESSMENT_AUTHORITY,
     Role.PROVINCE_ADMIN,
