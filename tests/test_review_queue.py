@@ -84,7 +84,7 @@ def test_one_query_lists_the_queue_with_applicants_profiles_and_photo_links_in_b
     assert all("/files/signed/" in a["downloadUrl"] for a in profile["attachments"])
     assert first["plan"]["name"] and first["session"]["remaining"] == 5 and first["subject"]["name"]
     # and the statements do not grow with the page: 5 items cost what 50 cost
-    assert len(fifty) == len(five), "\n".join(five + ["----"] + fifty)
+    assert len(fifty) == len(five), "\n".join([*five, "----", *fifty])
     assert len(fifty) <= 6, "\n".join(fifty)  # token, page (+ joins), attachments ×2, field locks
 
     # Paging on: the next 5 after the first page
