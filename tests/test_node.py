@@ -93,3 +93,15 @@ def test_connection_pages_with_first_and_after(asgi_server: LiveServer, yunnan: 
     assert page["pageInfo"]["hasNextPage"] is False
     titles = [e["node"]["title"] for e in first["edges"] + page["edges"]]
     assert sorted(titles) == ["通知0", "通知1", "通知2"]
+
+
+def test_provinces_are_nodes_readable_from_every_endpoint(asgi_server: LiveServer, yunnan: Any) -> None:
+    # The registry lives in the public schema: its IDs say `national` and resolve on every endpoint
+    query = "{ province { id slug isNational } provinces { id slug } }"
+    here = _gql(asgi_server, "yunnan.localhost", query)["data"]
+    assert here["province"]["slug"] == "yunnan" and here["province"]["isNational"] is False
+    assert base64.b64decode(here["province"]["id"]).decode() == f"Province:national:{yunnan.pk}"
+    node = "query($id: ID!) { node(id: $id) { ... on Province { slug } } }"
+    for host in ("yunnan.localhost", "tianjin.localhost", "localhost"):
+        assert _gql(asgi_server, host, node, id=here["province"]["id"])["data"]["node"] == {"slug": "yunnan"}
+    assert _gql(asgi_server, "localhost", query)["data"]["province"]["isNational"] is True
