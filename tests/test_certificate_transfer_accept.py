@@ -98,7 +98,8 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
 
     # When the holder asks Yunnan to move the certificate to Tianjin with a new employer
     change = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市和平区", "newProvince": "tianjin",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市和平区",
+        "newProvince": "tianjin",
         "newEmployer": "天津公交集团", "resigned": True, "documentIds": docs,
     })["certificateChangeRequest"]
     assert change["errors"] == [], change
@@ -152,7 +153,8 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
     assert (mine[0]["status"], mine[0]["transferredTo"]) == ("transferred", "天津市")
     assert mine[0]["transferHistory"] == [{"fromProvince": "云南省", "toProvince": "天津市", "state": "approved"}]
     again = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市", "newEmployer": "天津公交集团",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市",
+        "newEmployer": "天津公交集团",
         "resigned": False, "documentIds": docs[1:],
     })["certificateChangeRequest"]
     assert [e["code"] for e in again["errors"]] == ["CERTIFICATE_INVALID_STATE"]
@@ -186,7 +188,8 @@ def test_refused_by_the_new_province_the_certificate_stays(
 
     # While the move waits, Yunnan refuses other requests on the certificate
     blocked = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "昆明市", "newEmployer": "昆明公交集团",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "昆明市",
+        "newEmployer": "昆明公交集团",
         "resigned": False, "documentIds": [],
     })["certificateChangeRequest"]
     assert blocked["errors"][0]["code"] == "REQUEST_ALREADY_PENDING"
@@ -197,7 +200,8 @@ def test_refused_by_the_new_province_the_certificate_stays(
         assert transfer.applicant_id == existing.pk  # matched by ID number, no second account
     refuse = """mutation ($id: ID!) { certificateTransferRefuse(requestId: $id, opinion: "缺少入职证明原件") {
       request { state opinion } errors { code } } }"""
-    refused = _call(asgi_server, TJ, tj_assess, refuse, id=gid("CertificateTransfer", tianjin, transfer.pk))["certificateTransferRefuse"]
+    refused = _call(asgi_server, TJ, tj_assess, refuse,
+                    id=gid("CertificateTransfer", tianjin, transfer.pk))["certificateTransferRefuse"]
     assert refused == {"request": {"state": "REJECTED", "opinion": "缺少入职证明原件"}, "errors": []}
 
     # Then the certificate stays valid in Yunnan, verification still finds it there, and it is free again
