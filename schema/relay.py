@@ -20,10 +20,13 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, Literal
 
 import strawberry
+from django.db.models import QuerySet
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.cast import cast as strawberry_cast
-from strawberry_django.relay import resolve_model_node, resolve_model_nodes
+from strawberry_django import optimizer
+from strawberry_django.resolvers import django_resolver
+from strawberry_django.utils.typing import get_django_definition
 
 from core.errors import DomainError, ErrorCode
 from schema.base import coded_error
@@ -66,37 +69,47 @@ class ProvinceNode(relay.Node):
         return f"{cls.id_scope(info)}:{root.pk}"
 
     @classmethod
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        """The rows of `queryset` the caller may reach through `node`/`nodes`. Deny by default: a type
+        reachable by ID overrides this (e.g. its owner and the staff who review it)."""
+        return queryset.none()
+
+    @classmethod
+    def _fetch(cls, info: strawberry.Info, pks: list[str]) -> dict[str, Any]:
+        model = get_django_definition(cls, strict=True).model
+        rows = cls.visible(model._default_manager.filter(pk__in=[int(pk) for pk in pks]), info)
+        ext = optimizer.optimizer.get()
+        if ext is not None:
+            rows = ext.optimize(rows, info=info)
+        return {str(row.pk): row for row in rows}
+
+    @classmethod
     def resolve_node(
         cls, node_id: str, *, info: strawberry.Info, required: bool = False
     ) -> Any:
-        pk = cls.local_pk(info, node_id)
-        if pk is None:
-            if required:
+        def fetch() -> Any:
+            pk = cls.local_pk(info, node_id)
+            found = cls._fetch(info, [pk]).get(pk) if pk is not None else None
+            if found is None and required:
                 raise coded_error(info, ErrorCode.NOT_FOUND)
-            return None
-        return resolve_model_node(cls, pk, info=info, required=required)  # type: ignore[call-overload]
+            return found
+
+        return django_resolver(fetch)()
 
     @classmethod
     def resolve_nodes(
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> Any:
         wanted = [cls.local_pk(info, str(node_id)) for node_id in node_ids]
-        if required and None in wanted:
-            raise coded_error(info, ErrorCode.NOT_FOUND)
-        found_ids = [pk for pk in wanted if pk is not None]
-        resolved: Any = resolve_model_nodes(cls, node_ids=found_ids, info=info, required=required) if found_ids else []
 
-        def place(objects: Iterable[Any]) -> list[Any]:
-            by_pk = dict(zip(found_ids, objects, strict=True))
-            return [by_pk.get(pk) if pk is not None else None for pk in wanted]
+        def fetch() -> list[Any]:
+            found = cls._fetch(info, [pk for pk in wanted if pk is not None])
+            rows = [found.get(pk) if pk is not None else None for pk in wanted]
+            if required and None in rows:
+                raise coded_error(info, ErrorCode.NOT_FOUND)
+            return rows
 
-        if inspect.isawaitable(resolved):
-
-            async def later() -> list[Any]:
-                return place(await resolved)
-
-            return later()
-        return place(resolved)
+        return django_resolver(fetch)()
 
 
 def decode(value: str | relay.GlobalID) -> relay.GlobalID | None:
@@ -134,17 +147,40 @@ def global_id(info: strawberry.Info, type_: type[ProvinceNode], pk: int) -> stra
     return strawberry.ID(relay.to_base64(_type_name(type_), f"{type_.id_scope(info)}:{pk}"))
 
 
-def _node_type(info: strawberry.Info, value: str) -> tuple[type[ProvinceNode], str]:
+def node_ref(
+    info: strawberry.Info, value: str | relay.GlobalID, *, field: str | None = None
+) -> tuple[type[ProvinceNode], int]:
+    """The node type and primary key a global ID names, for this endpoint (any node type).
+
+    Raises `DomainError`: `BAD_ID` when malformed or not a node type of this schema, `NOT_FOUND` when it
+    names another province.
+    """
     gid = decode(value)
     if gid is None or _split(gid.node_id) is None:
-        raise coded_error(info, ErrorCode.BAD_ID)
+        raise DomainError(ErrorCode.BAD_ID, field=field)
     try:
         node_type = gid.resolve_type(info)
     except (GlobalIDValueError, KeyError, ValueError, AttributeError) as error:
-        raise coded_error(info, ErrorCode.BAD_ID) from error
-    if not (isinstance(node_type, type) and issubclass(node_type, ProvinceNode)):
-        raise coded_error(info, ErrorCode.BAD_ID)
-    return node_type, gid.node_id
+        raise DomainError(ErrorCode.BAD_ID, field=field) from error
+    if not (isinstance(node_type, type) and issubclass(node_type, ProvinceNode)) or getattr(
+        getattr(node_type, "__strawberry_definition__", None), "is_interface", True
+    ):
+        raise DomainError(ErrorCode.BAD_ID, field=field)
+    pk = node_type.local_pk(info, gid.node_id)
+    if pk is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field)
+    return node_type, int(pk)
+
+
+def _node_type(info: strawberry.Info, value: str) -> tuple[type[ProvinceNode], str] | None:
+    """For `node`/`nodes`: the type and local node ID, None when of another province; BAD_ID raised."""
+    try:
+        node_type, pk = node_ref(info, value)
+    except DomainError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            return None
+        raise coded_error(info, error) from error
+    return node_type, f"{node_type.id_scope(info)}:{pk}"
 
 
 @strawberry.type
@@ -155,7 +191,10 @@ class NodeQuery:
         extensions=[AnyScope()],
     )
     def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
-        node_type, node_id = _node_type(info, id)
+        ref = _node_type(info, id)
+        if ref is None:
+            return None
+        node_type, node_id = ref
         found = node_type.resolve_node(node_id, info=info, required=False)
         if inspect.isawaitable(found):
 
@@ -175,7 +214,8 @@ class NodeQuery:
 
         if len(ids) > MAX_PAGE_SIZE:
             raise coded_error(info, ErrorCode.INVALID_INPUT)
-        wanted = [_node_type(info, i) for i in ids]
+        refs = [_node_type(info, i) for i in ids]
+        wanted = [ref for ref in refs if ref is not None]
         by_type: dict[type[ProvinceNode], list[str]] = {}
         for node_type, node_id in wanted:
             by_type.setdefault(node_type, []).append(node_id)
@@ -183,10 +223,10 @@ class NodeQuery:
 
         def place(results: dict[type[ProvinceNode], list[Any]]) -> list[Any]:
             positions = {t: iter(found) for t, found in results.items()}
-            out = []
-            for node_type, _ in wanted:
-                found = next(positions[node_type])
-                out.append(None if found is None else strawberry_cast(node_type, found))
+            out: list[Any] = []
+            for ref in refs:
+                found = next(positions[ref[0]]) if ref is not None else None
+                out.append(None if found is None or ref is None else strawberry_cast(ref[0], found))
             return out
 
         if any(inspect.isawaitable(b) for b in batches.values()):

@@ -15,5 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Private files: short-lived signed links (what the API hands out), or the caller's own token.
     path("files/signed/<str:token>", file_signed, name="file_signed"),
-    path("files/<str:kind>/<int:object_id>", file_authenticated, name="file_authenticated"),
+    path("files/<str:kind>/<str:object_id>", file_authenticated, name="file_authenticated"),
 ]
