@@ -26,6 +26,7 @@ from schema.accounts.queries import AccountQuery
 from schema.base import PublicError
 from schema.certificates.mutations import CertificateMutation
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
+from schema.certificates.types import CERTIFICATE_REQUEST_TYPES
 from schema.core.queries import CoreQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
@@ -110,6 +111,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    types=[*CERTIFICATE_REQUEST_TYPES],  # implementations of interfaces that no field names directly
     extensions=_extensions(),
     config=_config(),
 )
