@@ -111,7 +111,7 @@ class CertificateQuery:
             review_request_get(actor=user, request_type=request_type, request_id=pk)
         except DomainError as error:
             raise coded_error(info, error) from error
-        return one(info, request_model(request_type).objects.filter(pk=pk))  # type: ignore[attr-defined,no-any-return]
+        return one(info, request_model(request_type).objects.filter(pk=pk))  # type: ignore[attr-defined]
 
     @strawberry_django.connection(
         DjangoListConnection[CertificateRequestType],

@@ -172,7 +172,7 @@ class CertificateType(ProvinceNode):
         for relation in _BLOCKING:
             pending = getattr(root, f"{relation}_open_pf")
             if pending:
-                return pending[0]  # type: ignore[no-any-return]
+                return pending[0]
         return None
 
     @strawberry_django.field(

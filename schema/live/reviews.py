@@ -30,7 +30,7 @@ def _node_types(info: strawberry.Info) -> dict[str, type[ProvinceNode]]:
     found = _NODE_TYPES.get(id(info.schema))
     if found is None:
         found = {}
-        for definition in info.schema.schema_converter.type_map.values():  # type: ignore[attr-defined]
+        for definition in info.schema.schema_converter.type_map.values():
             origin = getattr(definition.definition, "origin", None)
             if not (isinstance(origin, type) and issubclass(origin, ReviewableType)):
                 continue
