@@ -87,3 +87,4 @@ def test_a_root_field_without_a_scope_is_refused_at_build() -> None:
         require_declared_scopes(Unscoped)
     any_scope(Unscoped)
     require_declared_scopes(Unscoped)
+
