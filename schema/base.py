@@ -1,26 +1,45 @@
-"""What every domain's schema module shares: coded errors, language, DB-safe resolvers, pages."""
+"""What every domain's schema module shares: coded errors, language, DB-safe resolvers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import strawberry
 from django.conf import settings
-from django.db.models import QuerySet
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry_django.resolvers import django_resolver
 
 from core.errors import DomainError, DomainErrors
 from core.errors import ErrorCode as _ErrorCode
 
-T = TypeVar("T")
-
 ErrorCode = strawberry.enum(_ErrorCode, name="ErrorCode", description="Stable codes of expected failures.")
 
 # Resolvers that use the ORM run as they are over HTTP (sync view) and in a worker thread over WebSocket;
 # the province travels with them either way (tenants.context).
 db_resolver: Callable[[Callable[..., Any]], Callable[..., Any]] = django_resolver
+
+
+class PublicError(Exception):
+    """An exception whose message is meant for the client (e.g. unauthenticated); never masked."""
+
+
+class CodedError(GraphQLError, PublicError):
+    """A top-level error with a stable code in `extensions.code` (queries and refusals); never masked."""
+
+    def __init__(self, message: str, *, code: str, params: dict[str, Any] | None = None) -> None:
+        extensions: dict[str, Any] = {"code": code}
+        if params:
+            extensions["params"] = params
+        super().__init__(message, extensions=extensions)
+
+
+def coded_error(info: strawberry.Info, error: _ErrorCode | DomainError) -> CodedError:
+    """A coded top-level error in the caller's language, from a code or a service's DomainError."""
+    if isinstance(error, DomainError):
+        return CodedError(error.message(language(info)), code=_ErrorCode(error.code).value, params=error.params)
+    return CodedError(DomainError(error).message(language(info)), code=error.value)
 
 
 @strawberry.type(description="An expected failure: a stable code, a message in the caller's language.")
@@ -91,28 +110,4 @@ def province_of(info: strawberry.Info) -> Any:
     return tenant
 
 
-@strawberry.type
-class Page(Generic[T]):
-    items: list[T]
-    total_count: int
-    offset: int
-    limit: int
-    has_next_page: bool
-
-
-MAX_PAGE_SIZE = 100
-
-
-def paginate(queryset: QuerySet[Any], *, offset: int, limit: int) -> dict[str, Any]:
-    """Offset pagination with a hard cap; returns Page fields (items evaluated, safe in any thread)."""
-    offset = max(offset, 0)
-    limit = min(max(limit, 1), MAX_PAGE_SIZE)
-    total = queryset.count()
-    items = list(queryset[offset : offset + limit])
-    return {
-        "items": items,
-        "total_count": total,
-        "offset": offset,
-        "limit": limit,
-        "has_next_page": offset + len(items) < total,
-    }
+MAX_PAGE_SIZE = 100  # the most objects one call may ask for (nodes(ids:); connections cap `first` at 100 too)

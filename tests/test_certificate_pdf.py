@@ -11,6 +11,7 @@ from accounts.models import Role
 from tests.support.auth import make_account
 from tests.support.certificates import issue_certificate
 from tests.support.graphql import post_graphql
+from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 from tests.support.pdf import pdf_qr_texts, pdf_text
 
@@ -25,10 +26,10 @@ def test_holder_lists_and_downloads_the_certificate_with_a_verification_qr(
     auth = {"Authorization": f"Bearer {token}"}
 
     _, listed = post_graphql(
-        asgi_server.http_url(), "{ myCertificates { id number status validUntil renewalOpens } }",
+        asgi_server.http_url(), "{ myCertificates { edges { node { id number status validUntil renewalOpens } } } }",
         host="yunnan.localhost", headers=auth,
     )
-    mine = listed["data"]["myCertificates"]
+    mine = [edge["node"] for edge in listed["data"]["myCertificates"]["edges"]]
     assert [c["number"] for c in mine] == [certificate.number]
     assert mine[0]["status"] == "valid"
 
@@ -50,7 +51,7 @@ def test_another_candidate_cannot_download_it(asgi_server: LiveServer, yunnan: o
     _, got = post_graphql(
         asgi_server.http_url(), "query($id: ID!) { certificatePdf(id: $id) { base64 } }",
         host="yunnan.localhost", headers={"Authorization": f"Bearer {other_token}"},
-        variables={"id": str(certificate.pk)},
+        variables={"id": gid("Certificate", yunnan, certificate.pk)},
     )
     assert got["errors"][0]["extensions"]["code"] == "CERTIFICATE_NOT_FOUND"
 

@@ -27,6 +27,7 @@ from tests.support.auth import make_account
 from tests.support.certificates import VALID_ID, issue_certificate
 from tests.support.exams import make_candidate
 from tests.support.graphql import post_graphql, upload_graphql, ws_transport
+from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,17 +36,19 @@ YN, TJ = "yunnan.localhost", "tianjin.localhost"
 UPLOAD = """mutation ($purpose: DocumentPurpose!, $file: Upload!) {
   documentUpload(purpose: $purpose, file: $file) { document { id } errors { code } } }"""
 CHANGE = """mutation ($input: CertificateChangeInput!) { certificateChangeRequest(input: $input) {
-  request { id requestType state newProvinceCode } errors { code field params } } }"""
-APPROVE = """mutation ($type: String!, $id: ID!) {
-  reviewApprove(requestType: $type, requestId: $id, opinion: "同意调出") { item { state } errors { code } } }"""
-INCOMING = """{ certificateTransfers(direction: INCOMING) { number fromProvince toProvince state holderName
-  toRequestId } }"""
+  request { id requestType state ... on CertificateChange { newProvinceCode } } errors { code field params } } }"""
+APPROVE = """mutation ($id: ID!) {
+  reviewApprove(requestId: $id, opinion: "同意调出") { request { state } errors { code } } }"""
+INCOMING = """{ certificateTransfers(direction: INCOMING) { edges { node { number fromProvince toProvince state
+  holderName toRequestId } } } }"""
 ACCEPT = """mutation ($id: ID!) { certificateTransferAccept(requestId: $id, opinion: "同意调入") {
-  request { state certificateNumber fromProvince } errors { code } } }"""
+  request { state ... on CertificateTransfer { fromProvince certificate { number } } } errors { code } } }"""
 VERIFY = """query ($n: String!) { certificateVerify(number: $n) { number status province holderName idNumber
   employer transferredFrom transferredTo } }"""
-MINE = "{ myCertificates { id number status transferredTo openRequestType } }"
-RESULTS = "subscription { myReviewResults(requestType: \"certificate_change\") { requestType state opinion } }"
+MINE = """{ myCertificates { edges { node { id number status transferredTo openRequest { requestType }
+  transferHistory { fromProvince toProvince state } } } } }"""
+RESULTS = """subscription { myReviewResults(requestType: "certificate_change") {
+  requestType requestId state opinion } }"""
 
 
 def _call(server: LiveServer, host: str, token: str | None, query: str, **variables: Any) -> dict[str, Any]:
@@ -54,6 +57,10 @@ def _call(server: LiveServer, host: str, token: str | None, query: str, **variab
     assert status == 200 and not body.get("errors"), body
     data: dict[str, Any] = body["data"]
     return data
+
+
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in connection["edges"]]
 
 
 def _upload(server: LiveServer, token: str, purpose: str) -> str:
@@ -70,7 +77,7 @@ def _listen(server: LiveServer, token: str, into: list[Any]) -> threading.Thread
         async with Client(transport=transport) as session:
             async for result in session.subscribe(gql(RESULTS)):
                 into.append(result)
-                if result["myReviewResults"]["state"] == "approved":
+                if result["myReviewResults"]["state"] == "APPROVED":
                     return
 
     thread = threading.Thread(target=lambda: asyncio.run(asyncio.wait_for(main(), 30)), daemon=True)
@@ -91,7 +98,8 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
 
     # When the holder asks Yunnan to move the certificate to Tianjin with a new employer
     change = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": str(certificate.pk), "newRegion": "天津市和平区", "newProvince": "tianjin",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市和平区",
+        "newProvince": "tianjin",
         "newEmployer": "天津公交集团", "resigned": True, "documentIds": docs,
     })["certificateChangeRequest"]
     assert change["errors"] == [], change
@@ -99,31 +107,35 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
     # (Tianjin's authority cannot decide Yunnan's request: its token is refused on Yunnan's endpoint)
     _, foreign = post_graphql(asgi_server.http_url(), APPROVE, host=YN,
                               headers={"Authorization": f"Bearer {tj_assess}"},
-                              variables={"type": "certificate_change", "id": change["request"]["id"]})
+                              variables={"id": change["request"]["id"]})
     assert foreign["errors"][0]["extensions"]["code"] == "PROVINCE_MISMATCH"
 
     # And Yunnan's assessment authority approves
-    approved = _call(asgi_server, YN, yn_assess, APPROVE, type="certificate_change", id=change["request"]["id"])
-    assert approved["reviewApprove"] == {"item": {"state": "APPROVED"}, "errors": []}
+    approved = _call(asgi_server, YN, yn_assess, APPROVE, id=change["request"]["id"])
+    assert approved["reviewApprove"] == {"request": {"state": "APPROVED"}, "errors": []}
     listener.join(10)
     assert [r["myReviewResults"] for r in heard] == [
-        {"requestType": "certificate_change", "state": "submitted", "opinion": None},
-        {"requestType": "certificate_change", "state": "approved", "opinion": "同意调出"},
+        {"requestType": "certificate_change", "requestId": change["request"]["id"], "state": "SUBMITTED",
+         "opinion": None},
+        {"requestType": "certificate_change", "requestId": change["request"]["id"], "state": "APPROVED",
+         "opinion": "同意调出"},
     ]
 
     # Then, until Tianjin accepts, the certificate is still Yunnan's and valid, with the move pending
     pending = _call(asgi_server, "localhost", None, VERIFY, n=certificate.number)["certificateVerify"]
     assert (pending["province"], pending["status"]) == ("云南省", "valid")
-    mine = _call(asgi_server, YN, holder_token, MINE)["myCertificates"]
+    mine = _nodes(_call(asgi_server, YN, holder_token, MINE)["myCertificates"])
     assert mine[0]["status"] == "valid"
+    assert mine[0]["openRequest"] is None and mine[0]["transferHistory"] == [
+        {"fromProvince": "云南省", "toProvince": "天津市", "state": "submitted"}]
     # and Tianjin sees the incoming transfer (masked holder)
-    incoming = _call(asgi_server, TJ, tj_assess, INCOMING)["certificateTransfers"]
+    incoming = _nodes(_call(asgi_server, TJ, tj_assess, INCOMING)["certificateTransfers"])
     assert [(t["number"], t["fromProvince"], t["toProvince"], t["state"], t["holderName"]) for t in incoming] == [
         (certificate.number, "云南省", "天津市", "submitted", "张*明")]
 
     # When Tianjin's assessment authority accepts it
     accepted = _call(asgi_server, TJ, tj_assess, ACCEPT, id=incoming[0]["toRequestId"])["certificateTransferAccept"]
-    assert accepted == {"request": {"state": "APPROVED", "certificateNumber": certificate.number,
+    assert accepted == {"request": {"state": "APPROVED", "certificate": {"number": certificate.number},
                                     "fromProvince": "云南省"}, "errors": []}
 
     # Then national verification finds it in Tianjin, valid, same number, with the new employer, masked
@@ -137,10 +149,12 @@ def test_yunnan_to_tianjin_end_to_end(asgi_server: LiveServer, yunnan: Any, tian
     with urllib.request.urlopen(asgi_server.http_url(f"/verify?number={certificate.number}")) as page:
         assert json.loads(page.read())["province"] == "天津市"
     # and Yunnan shows the old certificate as transferred, refusing any further request on it
-    mine = _call(asgi_server, YN, holder_token, MINE)["myCertificates"]
+    mine = _nodes(_call(asgi_server, YN, holder_token, MINE)["myCertificates"])
     assert (mine[0]["status"], mine[0]["transferredTo"]) == ("transferred", "天津市")
+    assert mine[0]["transferHistory"] == [{"fromProvince": "云南省", "toProvince": "天津市", "state": "approved"}]
     again = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": str(certificate.pk), "newRegion": "天津市", "newEmployer": "天津公交集团",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市",
+        "newEmployer": "天津公交集团",
         "resigned": False, "documentIds": docs[1:],
     })["certificateChangeRequest"]
     assert [e["code"] for e in again["errors"]] == ["CERTIFICATE_INVALID_STATE"]
@@ -167,14 +181,15 @@ def test_refused_by_the_new_province_the_certificate_stays(
     _, tj_assess = make_account(tianjin, username="tj_assess2", roles=[Role.ASSESSMENT_AUTHORITY], kind="staff")
     docs = [_upload(asgi_server, holder_token, p) for p in ("PROOF_OF_LEAVING", "PROOF_OF_JOINING")]
     change = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": str(certificate.pk), "newRegion": "天津市河西区", "newProvince": "天津",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "天津市河西区", "newProvince": "天津",
         "newEmployer": "天津地铁", "resigned": True, "documentIds": docs,
     })["certificateChangeRequest"]["request"]
-    _call(asgi_server, YN, yn_assess, APPROVE, type="certificate_change", id=change["id"])
+    _call(asgi_server, YN, yn_assess, APPROVE, id=change["id"])
 
     # While the move waits, Yunnan refuses other requests on the certificate
     blocked = _call(asgi_server, YN, holder_token, CHANGE, input={
-        "certificateId": str(certificate.pk), "newRegion": "昆明市", "newEmployer": "昆明公交集团",
+        "certificateId": gid("Certificate", yunnan, certificate.pk), "newRegion": "昆明市",
+        "newEmployer": "昆明公交集团",
         "resigned": False, "documentIds": [],
     })["certificateChangeRequest"]
     assert blocked["errors"][0]["code"] == "REQUEST_ALREADY_PENDING"
@@ -185,7 +200,8 @@ def test_refused_by_the_new_province_the_certificate_stays(
         assert transfer.applicant_id == existing.pk  # matched by ID number, no second account
     refuse = """mutation ($id: ID!) { certificateTransferRefuse(requestId: $id, opinion: "缺少入职证明原件") {
       request { state opinion } errors { code } } }"""
-    refused = _call(asgi_server, TJ, tj_assess, refuse, id=str(transfer.pk))["certificateTransferRefuse"]
+    refused = _call(asgi_server, TJ, tj_assess, refuse,
+                    id=gid("CertificateTransfer", tianjin, transfer.pk))["certificateTransferRefuse"]
     assert refused == {"request": {"state": "REJECTED", "opinion": "缺少入职证明原件"}, "errors": []}
 
     # Then the certificate stays valid in Yunnan, verification still finds it there, and it is free again
@@ -195,4 +211,4 @@ def test_refused_by_the_new_province_the_certificate_stays(
         assert Certificate.objects.get(pk=certificate.pk).status == Certificate.Status.VALID
     with national_scope():
         assert CertificateTransferRecord.objects.get(number=certificate.number).state == "rejected"
-    assert _call(asgi_server, YN, holder_token, MINE)["myCertificates"][0]["openRequestType"] is None
+    assert _nodes(_call(asgi_server, YN, holder_token, MINE)["myCertificates"])[0]["openRequest"] is None

@@ -112,12 +112,12 @@ def test_given_an_enterprise_when_uploading_a_licence_then_it_is_listed_and_only
     payload = upload(asgi_server, token, "C:\\fakepath\\营业\x07执照.PDF", files.minimal_pdf(), "BUSINESS_LICENCE")
     # Then
     assert payload["document"]["fileName"] == "营业执照.pdf"
-    query = "{ myDocuments { id purpose } }"
+    query = "{ myDocuments { totalCount edges { node { id purpose } } } }"
     _, mine = post_graphql(asgi_server.http_url(), query, host=HOST, headers={"Authorization": f"Bearer {token}"})
     _, theirs = post_graphql(
         asgi_server.http_url(), query, host=HOST, headers={"Authorization": f"Bearer {other_token}"}
     )
-    assert [d["purpose"] for d in mine["data"]["myDocuments"]] == ["BUSINESS_LICENCE"]
-    assert theirs["data"]["myDocuments"] == []
+    assert [e["node"]["purpose"] for e in mine["data"]["myDocuments"]["edges"]] == ["BUSINESS_LICENCE"]
+    assert theirs["data"]["myDocuments"]["totalCount"] == 0
     response = fetch(asgi_server, f"/files/document/{payload['document']['id']}", host=HOST, token=other_token)
     assert (response.status, response.code()) == (404, "NOT_FOUND")

@@ -17,6 +17,7 @@ from tenants.context import province_scope
 from tests.support.auth import make_account
 from tests.support.exams import make_candidate
 from tests.support.graphql import post_graphql
+from tests.support.ids import pk
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,11 +66,11 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
 
     # when the candidate searches plans by region and date range
     search = gql(asgi_server, None, """query($from: Date, $to: Date) { examPlans(region: "云南", dateFrom: $from,
-        dateTo: $to) { totalCount items { id name site { name address } remainingSeats reviewDeadline
-        subjects { id name } sessions { id name remaining } } } }""",
+        dateTo: $to) { totalCount edges { node { id name site { name address } remainingSeats reviewDeadline
+        subjects { id name } sessions { id name remaining } } } } }""",
         **{"from": (exam_day - timedelta(days=1)).date().isoformat(),
            "to": (exam_day + timedelta(days=1)).date().isoformat()})
-    found = search["examPlans"]["items"]
+    found = [edge["node"] for edge in search["examPlans"]["edges"]]
     assert [p["id"] for p in found] == [plan_id]
     assert found[0]["remainingSeats"] == 2 and found[0]["sessions"][0]["remaining"] == 2
 
@@ -87,18 +88,21 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
     registration_id = registration["id"]
 
     # and 我的审核 shows it pending
-    mine = gql(asgi_server, candidate, "{ myRegistrations { items { id state stateLabel } } }")["myRegistrations"]
-    assert mine["items"] == [{"id": registration_id, "state": "SUBMITTED", "stateLabel": "待审核"}]
+    mine = gql(asgi_server, candidate, """{ myRegistrations { edges { node { id state stateLabel
+        plan { id } subject { name } } } } }""")["myRegistrations"]
+    assert [edge["node"] for edge in mine["edges"]] == [{"id": registration_id, "state": "SUBMITTED",
+        "stateLabel": "待审核", "plan": {"id": plan_id}, "subject": {"name": "出租汽车-企业负责人"}}]
 
     # when the exam site and then the exam administration approve
     queue = gql(asgi_server, site_reviewer, """{ reviewQueue(requestType: "registration") {
-        items { id stage applicantUsername } } }""")["reviewQueue"]["items"]
-    assert [(i["id"], i["stage"]) for i in queue] == [(registration_id, 1)]
-    approve = """mutation($id: ID!) { reviewApprove(requestType: "registration", requestId: $id) {
-        item { state stage } errors { code } } }"""
-    assert gql(asgi_server, site_reviewer, approve, id=registration_id)["reviewApprove"]["item"] == {
+        edges { node { id stage applicant { username } } } } }""")["reviewQueue"]["edges"]
+    assert [(e["node"]["id"], e["node"]["stage"], e["node"]["applicant"]["username"]) for e in queue] == [
+        (registration_id, 1, "loop_candidate")]
+    approve = """mutation($id: ID!) { reviewApprove(requestId: $id) {
+        request { state stage } errors { code } } }"""
+    assert gql(asgi_server, site_reviewer, approve, id=registration_id)["reviewApprove"]["request"] == {
         "state": "UNDER_REVIEW", "stage": 2}
-    assert gql(asgi_server, admin, approve, id=registration_id)["reviewApprove"]["item"] == {
+    assert gql(asgi_server, admin, approve, id=registration_id)["reviewApprove"]["request"] == {
         "state": "APPROVED", "stage": 2}
 
     # then the admission ticket is there, as data and as a PDF
@@ -114,9 +118,10 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
     # when the exam has been held and the score is recorded
     with province_scope(yunnan):
         held = now - timedelta(days=1)
-        ExamSession.objects.filter(pk=session["id"]).update(starts_at=held, ends_at=held + timedelta(hours=2))
-        ExamPlan.objects.filter(pk=plan_id).update(exam_starts_at=held - timedelta(hours=1))
-    before = gql(asgi_server, candidate, "{ myExams { status statusLabel score } }")["myExams"]
+        ExamSession.objects.filter(pk=pk(session["id"])).update(starts_at=held, ends_at=held + timedelta(hours=2))
+        ExamPlan.objects.filter(pk=pk(plan_id)).update(exam_starts_at=held - timedelta(hours=1))
+    before = gql(asgi_server, candidate, "{ myExams { status: examStatus statusLabel: examStatusLabel score } }")[
+        "myExams"]
     assert before == [{"status": "TAKEN", "statusLabel": "已考", "score": None}]
     scored = gql(asgi_server, admin, """mutation($id: ID!) { scoreRecord(registrationId: $id, score: "86.5") {
         registration { score } errors { code } } }""", id=registration_id)["scoreRecord"]
@@ -124,12 +129,15 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
 
     # then "my exams" of that year shows site, subject, seat, time, total score and 合格
     year = timezone.localtime(held).year
-    exams = gql(asgi_server, candidate, """query($y: Int) { myExams(year: $y) { siteName subjectName seatNumber
-        startsAt score status statusLabel } myExamYears myScoreHistory { subjectName score statusLabel } }""", y=year)
+    exams = gql(asgi_server, candidate, """query($y: Int) { myExams(year: $y) { plan { site { name } }
+        subject { name } seatNumber session { startsAt } score examStatus examStatusLabel } myExamYears
+        myScoreHistory { subject { name } score examStatusLabel } }""", y=year)
     row = exams["myExams"][0]
-    assert (row["siteName"], row["subjectName"], row["seatNumber"], row["score"]) == (
+    assert (row["plan"]["site"]["name"], row["subject"]["name"], row["seatNumber"], row["score"]) == (
         "城市客运云南考点", "出租汽车-企业负责人", 1, "86.5")
-    assert (row["status"], row["statusLabel"]) == ("PASSED", "合格")
+    assert (row["examStatus"], row["examStatusLabel"]) == ("PASSED", "合格")
     assert exams["myExamYears"] == [year]
-    assert exams["myScoreHistory"] == [{"subjectName": "出租汽车-企业负责人", "score": "86.5", "statusLabel": "合格"}]
-    assert gql(asgi_server, candidate, "query($y: Int) { myExams(year: $y) { status } }", y=year - 1)["myExams"] == []
+    assert exams["myScoreHistory"] == [
+        {"subject": {"name": "出租汽车-企业负责人"}, "score": "86.5", "examStatusLabel": "合格"}]
+    assert gql(asgi_server, candidate, "query($y: Int) { myExams(year: $y) { examStatus } }", y=year - 1)[
+        "myExams"] == []

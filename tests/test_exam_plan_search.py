@@ -15,15 +15,16 @@ from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SEARCH = """query($region: String, $from: Date, $to: Date, $offset: Int, $limit: Int) {
-    examPlans(region: $region, dateFrom: $from, dateTo: $to, offset: $offset, limit: $limit) {
-      totalCount hasNextPage items { name remainingSeats sessions { remaining } } } }"""
+SEARCH = """query($region: String, $from: Date, $to: Date, $first: Int, $after: String) {
+    examPlans(region: $region, dateFrom: $from, dateTo: $to, first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { name remainingSeats sessions { remaining } } } } }"""
 
 
 def _search(server: LiveServer, host: str = "yunnan.localhost", **variables: Any) -> dict[str, Any]:
     status, body = post_graphql(server.http_url(), SEARCH, host=host, variables=variables)
     assert status == 200 and "errors" not in body, body
-    return body["data"]["examPlans"]
+    found = body["data"]["examPlans"]
+    return {**found, "items": [edge["node"] for edge in found["edges"]]}
 
 
 def test_search_by_region_and_dates_with_remaining_seats(asgi_server: LiveServer, yunnan: Any, tianjin: Any) -> None:
@@ -43,6 +44,8 @@ def test_search_by_region_and_dates_with_remaining_seats(asgi_server: LiveServer
     ranged = _search(asgi_server, **{"from": (today + timedelta(days=30)).isoformat(),
                                      "to": (today + timedelta(days=90)).isoformat()})
     assert [p["name"] for p in ranged["items"]] == ["大理 远期"]
-    page = _search(asgi_server, offset=0, limit=1)
-    assert (page["totalCount"], page["hasNextPage"], len(page["items"])) == (2, True, 1)
+    page = _search(asgi_server, first=1)
+    assert (page["totalCount"], page["pageInfo"]["hasNextPage"], len(page["items"])) == (2, True, 1)
+    rest = _search(asgi_server, first=1, after=page["pageInfo"]["endCursor"])
+    assert ([p["name"] for p in rest["items"]], rest["pageInfo"]["hasNextPage"]) == (["大理 远期"], False)
     assert [p["name"] for p in _search(asgi_server, host="tianjin.localhost")["items"]] == ["天津 计划"]

@@ -24,6 +24,7 @@ from tests.support import files
 from tests.support.auth import make_account
 from tests.support.graphql import post_graphql, upload_graphql
 from tests.support.http import fetch
+from tests.support.ids import gid, pk
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,8 +38,8 @@ mutation ($file: Upload!) {
 """
 MY_PROFILE = "{ myProfile { attachments { id kind downloadUrl } } }"
 STAFF_VIEW = """
-query ($userId: ID!) {
-  candidateProfile(userId: $userId) { realName attachments { id kind downloadUrl } }
+query ($accountId: ID!) {
+  candidateProfile(accountId: $accountId) { realName attachments { id kind downloadUrl } }
 }
 """
 
@@ -65,7 +66,7 @@ def scene(asgi_server: LiveServer, yunnan: Any, storage_root: Path) -> Scene:
     )
     attachment = body["data"]["profileAttachmentUpload"]["attachment"]
     with province_scope(yunnan):
-        storage_name = Attachment.objects.get(pk=attachment["id"]).storage_name
+        storage_name = Attachment.objects.get(pk=pk(attachment["id"])).storage_name
     stored = (storage_root / "yunnan" / storage_name).read_bytes()
     return Scene(owner, token, attachment["id"], stored, attachment["downloadUrl"])
 
@@ -105,7 +106,7 @@ def test_given_a_reviewer_of_the_province_when_viewing_the_candidate_then_the_fi
         asgi_server.http_url(),
         STAFF_VIEW,
         host=YUNNAN,
-        variables={"userId": str(scene.owner.pk)},
+        variables={"accountId": gid("Account", "yunnan", scene.owner.pk)},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert status == 200, body
@@ -115,7 +116,7 @@ def test_given_a_reviewer_of_the_province_when_viewing_the_candidate_then_the_fi
     # Then
     assert response.status == 200 and response.body == scene.stored
     with province_scope(yunnan):
-        entry = audit_entries_for(target_type="profiles.attachment", target_id=scene.attachment_id).filter(
+        entry = audit_entries_for(target_type="profiles.attachment", target_id=str(pk(scene.attachment_id))).filter(
             action="file_download"
         ).get()
     assert entry.actor_id == reviewer.pk
@@ -133,7 +134,8 @@ def test_given_another_candidate_when_fetching_then_refused(
     assert scene.stored not in response.body
     # and the staff query is not theirs
     _, body = post_graphql(
-        asgi_server.http_url(), STAFF_VIEW, host=YUNNAN, variables={"userId": str(scene.owner.pk)}, headers=auth
+        asgi_server.http_url(), STAFF_VIEW, host=YUNNAN,
+        variables={"accountId": gid("Account", "yunnan", scene.owner.pk)}, headers=auth,
     )
     assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     # and their own profile lists nothing of the owner
@@ -161,7 +163,7 @@ def test_given_staff_of_another_province_when_fetching_then_refused(
         asgi_server.http_url(),
         STAFF_VIEW,
         host=YUNNAN,
-        variables={"userId": str(scene.owner.pk)},
+        variables={"accountId": gid("Account", "yunnan", scene.owner.pk)},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert body["errors"][0]["extensions"]["code"] == "PROVINCE_MISMATCH"
@@ -224,7 +226,7 @@ def test_given_a_reviewer_who_lost_the_role_when_following_an_earlier_link_then_
         asgi_server.http_url(),
         STAFF_VIEW,
         host=YUNNAN,
-        variables={"userId": str(scene.owner.pk)},
+        variables={"accountId": gid("Account", "yunnan", scene.owner.pk)},
         headers={"Authorization": f"Bearer {token}"},
     )
     url = body["data"]["candidateProfile"]["attachments"][0]["downloadUrl"]

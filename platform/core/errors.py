@@ -105,6 +105,11 @@ class ErrorCode(StrEnum):
     MATERIALS_MISSING = "MATERIALS_MISSING"
     EXPLANATION_REQUIRED = "EXPLANATION_REQUIRED"
 
+    # One graph (issue 10): scopes of root fields, global IDs
+    PROVINCE_SCOPE_ONLY = "PROVINCE_SCOPE_ONLY"
+    NATIONAL_SCOPE_ONLY = "NATIONAL_SCOPE_ONLY"
+    BAD_ID = "BAD_ID"
+
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
 MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
@@ -191,6 +196,10 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.CERTIFICATE_NOT_FOUND: ("未找到该证书", "No certificate with this number."),
     ErrorCode.MATERIALS_MISSING: ("请上传所需的证明材料", "Required supporting documents are missing."),
     ErrorCode.EXPLANATION_REQUIRED: ("请填写说明", "Enter an explanation."),
+    # One graph (issue 10)
+    ErrorCode.PROVINCE_SCOPE_ONLY: ("该功能仅在省级平台提供", "Available on a province's endpoint only."),
+    ErrorCode.NATIONAL_SCOPE_ONLY: ("该功能仅在全国平台提供", "Available on the national endpoint only."),
+    ErrorCode.BAD_ID: ("标识无效", "This ID is not valid here (malformed or of another type)."),
 }
 
 

@@ -113,14 +113,22 @@ class MyExam:
     status: ExamStatus
 
 
-def my_exams(*, actor: Any, year: int | None = None) -> list[MyExam]:
+def my_exam_registrations(*, actor: Any, year: int | None = None) -> QuerySet[Registration]:
     """我的考试: approved registrations (those with a seat) of one exam year, soonest first."""
-    found = _registrations().filter(applicant_id=actor.pk, state=ReviewState.APPROVED)
+    found = Registration.objects.filter(applicant_id=actor.pk, state=ReviewState.APPROVED)
     if year is not None:
         found = found.filter(session__starts_at__gte=_day_start(date(year, 1, 1)),
                              session__starts_at__lt=_day_start(date(year + 1, 1, 1)))
+    return found.order_by("session__starts_at", "pk")
+
+
+def my_exams(*, actor: Any, year: int | None = None) -> list[MyExam]:
+    """我的考试 with each exam's status (see `my_exam_registrations`)."""
     now = timezone.now()
-    return [MyExam(r, exam_status(r, now=now)) for r in found.order_by("session__starts_at", "pk")]
+    found = my_exam_registrations(actor=actor, year=year).select_related(
+        "plan", "plan__site", "plan__exam_type", "subject", "session"
+    )
+    return [MyExam(r, exam_status(r, now=now)) for r in found]
 
 
 def my_exam_years(*, actor: Any) -> list[int]:
@@ -130,9 +138,18 @@ def my_exam_years(*, actor: Any) -> list[int]:
     return sorted({timezone.localtime(moment).year for moment in starts}, reverse=True)
 
 
-def score_history(*, actor: Any) -> list[MyExam]:
+def score_history_registrations(*, actor: Any) -> QuerySet[Registration]:
     """成绩查询: every scored exam of the candidate, newest first."""
-    found = _registrations().filter(applicant_id=actor.pk, score__isnull=False).order_by("-session__starts_at")
+    return Registration.objects.filter(applicant_id=actor.pk, score__isnull=False).order_by(
+        "-session__starts_at", "-pk"
+    )
+
+
+def score_history(*, actor: Any) -> list[MyExam]:
+    """成绩查询 with each exam's status (see `score_history_registrations`)."""
+    found = score_history_registrations(actor=actor).select_related(
+        "plan", "plan__site", "plan__exam_type", "subject", "session"
+    )
     return [MyExam(r, exam_status(r)) for r in found]
 
 

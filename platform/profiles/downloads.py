@@ -129,8 +129,32 @@ def file_signed(request: HttpRequest, token: str) -> HttpResponse:
     return _serve(stored, viewer)
 
 
+# The GraphQL type whose global IDs name each kind of file (schema/profiles/types.py).
+_ID_TYPES = {"attachment": "ProfileAttachment", "document": "Document"}
+
+
+def _object_pk(kind: str, object_id: str) -> int | None:
+    """The primary key named in the path: the file's GraphQL global ID (base64 "<Type>:<province>:<pk>",
+    of this province and of the right type), or a bare primary key."""
+    import base64
+    import binascii
+
+    if object_id.isdigit():
+        return int(object_id) if len(object_id) <= 18 else None
+    try:
+        text = base64.b64decode(object_id, validate=True).decode()
+    except (binascii.Error, ValueError):
+        return None
+    type_name, _, rest = text.partition(":")
+    province, _, pk = rest.partition(":")
+    slug = str(getattr(current_province(), "slug", ""))
+    if type_name != _ID_TYPES.get(kind) or province != slug or not pk.isdigit() or len(pk) > 18:
+        return None
+    return int(pk)
+
+
 @require_GET
-def file_authenticated(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
+def file_authenticated(request: HttpRequest, kind: str, object_id: str) -> HttpResponse:
     viewer: Any = None
     auth = request.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":
@@ -142,7 +166,8 @@ def file_authenticated(request: HttpRequest, kind: str, object_id: int) -> HttpR
         viewer = request.user
     if viewer is None:
         return _error(ErrorCode.UNAUTHENTICATED, 401)
-    stored = _load(kind, object_id, viewer)
+    pk = _object_pk(kind, object_id)
+    stored = _load(kind, pk, viewer) if pk is not None else None
     if stored is None:
         return _error(ErrorCode.NOT_FOUND, 404)
     return _serve(stored, viewer)

@@ -27,9 +27,13 @@ def profile_missing_items(*, user: Any) -> list[str]:
     if profile is None:
         fields = [api_name(name) for name in REQUIRED_BASIC_FIELDS]
         return fields + [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS]
+    return missing_items_of(profile, set(profile.attachments.values_list("kind", flat=True)))
+
+
+def missing_items_of(profile: CandidateProfile, attachment_kinds: set[str]) -> list[str]:
+    """`profile_missing_items` for a loaded profile and the kinds of its attachments (no query)."""
     missing = [api_name(name) for name in REQUIRED_BASIC_FIELDS if getattr(profile, name) in (None, "")]
-    present = set(profile.attachments.values_list("kind", flat=True))
-    missing += [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS if kind.value not in present]
+    missing += [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS if kind.value not in attachment_kinds]
     return missing
 
 
@@ -39,9 +43,12 @@ def api_name(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-# Province staff who may see candidates' profiles and files: the reviewer stages and the province admin.
+# Province staff who may see candidates' profiles and files: every role that reviews candidates' requests
+# (exam site and exam administration for registrations, review department, assessment authority) and the
+# province admin.
 PROFILE_VIEWER_ROLES: Final = (
     Role.SITE_REVIEWER,
+    Role.EXAM_ADMIN,
     Role.REVIEW_DEPARTMENT,
     Role.ASSESSMENT_AUTHORITY,
     Role.PROVINCE_ADMIN,

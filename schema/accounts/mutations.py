@@ -19,7 +19,6 @@ from schema.accounts.types import (
     AccountPasswordResetPayload,
     AccountRegisterPayload,
     AccountsImportPayload,
-    AccountType,
     ContactChannel,
     ImportKind,
     LoginRole,
@@ -87,7 +86,7 @@ class AccountSessionMutation:
         return AccountLoginPayload(
             token=result.token,
             expires_at=result.expires_at,
-            account=AccountType.from_user(result.user),
+            account=result.user,  # type: ignore[arg-type]
             must_change_password=result.user.must_change_password,
         )
 
@@ -197,7 +196,7 @@ class AccountProvinceMutation:
             )
         except DomainError as error:
             return AccountRegisterPayload(errors=user_errors(error, info))
-        return AccountRegisterPayload(account=AccountType.from_user(user))
+        return AccountRegisterPayload(account=user)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Province administrators: provision accounts from a CSV or Excel file.")
     @db_resolver
@@ -220,5 +219,5 @@ class AccountProvinceMutation:
             user = services.account_password_reset(actor=actor, account=account)
         except DomainError as error:
             return AccountPasswordResetPayload(errors=user_errors(error, info))
-        return AccountPasswordResetPayload(account=AccountType.from_user(user))
+        return AccountPasswordResetPayload(account=user)  # type: ignore[arg-type]
 

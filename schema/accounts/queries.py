@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+import strawberry_django
 
 from accounts.services import captcha_issue
 from core.errors import DomainError
@@ -11,10 +12,9 @@ from schema.base import client_address, db_resolver, language
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="The calling account (unauthenticated: a top-level UNAUTHENTICATED error).")
-    @db_resolver
+    @strawberry_django.field(description="The calling account (unauthenticated: a top-level UNAUTHENTICATED error).")
     def me(self, info: strawberry.Info) -> AccountType:
-        return AccountType.from_user(require_actor(info))
+        return require_actor(info)  # type: ignore[return-value]
 
     @strawberry.field(description="A new one-time image captcha for login and password recovery (5 minutes).")
     @db_resolver

@@ -3,8 +3,11 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+import strawberry_django
+from django.db.models import QuerySet
 
 from accounts.models import Role as _Role
 from accounts.models import User
@@ -12,6 +15,11 @@ from accounts.services import ImportReport, IssuedCaptcha
 from accounts.validators import mask_email, mask_phone
 from core.identity import mask_id_number
 from schema.base import UserError
+from schema.profiles.access import ProfileAccess
+from schema.relay import ProvinceNode
+
+if TYPE_CHECKING:
+    from schema.profiles.types import ProfileType
 
 Role = strawberry.enum(_Role, name="Role", description="What an account may do in its province.")
 
@@ -35,35 +43,69 @@ class ImportKind(Enum):
     ENTERPRISE = "enterprise"
 
 
-@strawberry.type(name="Account", description="An account of this province (its own, or one an administrator manages).")
-class AccountType:
-    id: strawberry.ID
+@strawberry_django.type(
+    User, name="Account", description="An account: of this province, or national on the national endpoint."
+)
+class AccountType(ProvinceNode):
+    rows_in = "both"  # every province has its accounts; national ones live in the public schema
+
     username: str
     kind: str
-    roles: list[Role]  # type: ignore[valid-type]
-    real_name: str
-    phone_masked: str
-    email_masked: str
-    id_number_masked: str
     credit_code: str | None
     must_change_password: bool
     last_login: datetime | None
 
     @classmethod
-    def from_user(cls, user: User) -> AccountType:
-        return cls(
-            id=strawberry.ID(str(user.pk)),
-            username=user.username,
-            kind=user.kind,
-            roles=[_Role(role) for role in user.roles],
-            real_name=user.real_name,
-            phone_masked=mask_phone(user.phone) if user.phone else "",
-            email_masked=mask_email(user.email) if user.email else "",
-            id_number_masked=mask_id_number(user.id_number) if user.id_number else "",
-            credit_code=user.credit_code,
-            must_change_password=user.must_change_password,
-            last_login=user.last_login,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        """Through `node`: one's own account; staff who review candidates see every account of the province."""
+        from profiles.selectors import PROFILE_VIEWER_ROLES
+        from schema.accounts.auth import resolve_actor
+
+        viewer = resolve_actor(info)
+        if viewer is None:
+            return queryset.none()
+        return queryset if viewer.has_role(*PROFILE_VIEWER_ROLES) else queryset.filter(pk=viewer.pk)
+
+    @strawberry_django.field(only=["roles"])
+    def roles(self, root: User) -> list[Role]:  # type: ignore[valid-type]
+        return [_Role(role) for role in root.roles]
+
+    @strawberry_django.field(
+        description="The person's real name: the account's, else the candidate profile's (empty when neither).",
+        only=["real_name", "profile__real_name"], select_related=["profile"],
+    )
+    def real_name(self, root: User) -> str:
+        if root.real_name:
+            return root.real_name
+        profile = getattr(root, "profile", None) if _has_profile(root) else None
+        return profile.real_name if profile is not None else ""
+
+    @strawberry_django.field(only=["phone"])
+    def phone_masked(self, root: User) -> str:
+        return mask_phone(root.phone) if root.phone else ""
+
+    @strawberry_django.field(only=["email"])
+    def email_masked(self, root: User) -> str:
+        return mask_email(root.email) if root.email else ""
+
+    @strawberry_django.field(only=["id_number"])
+    def id_number_masked(self, root: User) -> str:
+        return mask_id_number(root.id_number) if root.id_number else ""
+
+    profile: Annotated[ProfileType, strawberry.lazy("schema.profiles.types")] | None = strawberry_django.field(
+        description="考生个人信息: for the account itself and the staff who review candidates; null for anyone else.",
+        extensions=[ProfileAccess()],
+    )
+
+
+def _has_profile(user: User) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        user.profile  # noqa: B018  (select_related: no query)
+    except ObjectDoesNotExist:
+        return False
+    return True
 
 
 @strawberry.type(name="Captcha", description="A one-time image captcha: show `image`, send `id` and the typed text.")

@@ -10,26 +10,38 @@ import strawberry
 
 from certificates import services
 from certificates.models import CertificateRequest
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError
 from schema.accounts.auth import require_actor
 from schema.base import db_resolver, user_errors
-from schema.certificates.types import CertificateRequestPayload, CertificateRequestType
+from schema.certificates.types import (
+    CertificateApplicationType,
+    CertificateCancellationType,
+    CertificateChangeType,
+    CertificateRenewalType,
+    CertificateRequestPayload,
+    CertificateRequestType,
+    CertificateTransferType,
+    CertificateType,
+    certificate_request_ref,
+)
+from schema.exams.types import RegistrationType
+from schema.profiles.types import DocumentType
+from schema.relay import pk_of
 
 
-def _id(value: strawberry.ID | None, field: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, field=field) from None
+def _certificate(info: strawberry.Info, value: strawberry.ID) -> int:
+    return pk_of(info, value, CertificateType, field="certificateId")
 
 
-def _ids(values: list[strawberry.ID] | None) -> list[int]:
-    try:
-        return [int(v) for v in values or []]
-    except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, field="documentIds") from None
+def _own_request(
+    info: strawberry.Info, value: strawberry.ID | None, kind: type[CertificateRequestType]
+) -> int | None:
+    """The request being corrected (of the mutation's own kind), if any."""
+    return None if value is None else certificate_request_ref(info, value, field="requestId", kind=kind)[1]
+
+
+def _ids(info: strawberry.Info, values: list[strawberry.ID] | None) -> list[int]:
+    return [pk_of(info, v, DocumentType, field="documentIds") for v in values or []]
 
 
 def _run(info: strawberry.Info, call: Callable[[], CertificateRequest]) -> CertificateRequestPayload:
@@ -37,7 +49,7 @@ def _run(info: strawberry.Info, call: Callable[[], CertificateRequest]) -> Certi
         request = call()
     except DomainError as error:
         return CertificateRequestPayload(errors=user_errors(error, info))
-    return CertificateRequestPayload(request=CertificateRequestType.from_model(request))
+    return CertificateRequestPayload(request=request)  # type: ignore[arg-type]  # a model instance
 
 
 @strawberry.input
@@ -46,7 +58,9 @@ class CertificateApplyInput:
     document_ids: list[strawberry.ID] = strawberry.field(description="Uploaded materials (documentUpload)")
     employer: str | None = strawberry.field(default=None, description="Default: the profile's employer")
     region: str | None = strawberry.field(default=None, description="Default: the province")
-    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+    request_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Correct a rejected one (its global ID)"
+    )
 
 
 @strawberry.input
@@ -62,7 +76,9 @@ class CertificateChangeInput:
     new_province: str | None = strawberry.field(
         default=None, description="Slug, code or name of the province of the new region when it is another one"
     )
-    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+    request_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Correct a rejected one (its global ID)"
+    )
 
 
 @strawberry.input
@@ -71,7 +87,9 @@ class CertificateRenewInput:
     document_ids: list[strawberry.ID] = strawberry.field(
         description="pledge, application_form, safety_education_record, labour_contract, social_insurance"
     )
-    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+    request_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Correct a rejected one (its global ID)"
+    )
 
 
 @strawberry.input
@@ -79,7 +97,9 @@ class CertificateCancelInput:
     certificate_id: strawberry.ID
     explanation: str = strawberry.field(description="个人自愿说明, at most 200 characters")
     document_ids: list[strawberry.ID] | None = None
-    request_id: strawberry.ID | None = strawberry.field(default=None, description="Correct a rejected one")
+    request_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Correct a rejected one (its global ID)"
+    )
 
 
 @strawberry.type
@@ -89,9 +109,9 @@ class CertificateMutation:
     def certificate_apply(self, info: strawberry.Info, input: CertificateApplyInput) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_apply(
-            actor=actor, registration_id=_id(input.registration_id, "registrationId") or 0,
-            document_ids=_ids(input.document_ids), employer=input.employer, region=input.region,
-            request_id=_id(input.request_id, "requestId"),
+            actor=actor, registration_id=pk_of(info, input.registration_id, RegistrationType, field="registrationId"),
+            document_ids=_ids(info, input.document_ids), employer=input.employer, region=input.region,
+            request_id=_own_request(info, input.request_id, CertificateApplicationType),
         ))
 
     @strawberry.mutation(description="证书变更: new region (another province moves the certificate), new employer.")
@@ -101,10 +121,10 @@ class CertificateMutation:
     ) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_change_request(
-            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
+            actor=actor, certificate_id=_certificate(info, input.certificate_id),
             new_region=input.new_region, new_employer=input.new_employer, resigned=input.resigned,
-            document_ids=_ids(input.document_ids), new_province=input.new_province,
-            request_id=_id(input.request_id, "requestId"),
+            document_ids=_ids(info, input.document_ids), new_province=input.new_province,
+            request_id=_own_request(info, input.request_id, CertificateChangeType),
         ))
 
     @strawberry.mutation(
@@ -115,8 +135,9 @@ class CertificateMutation:
     def certificate_renew(self, info: strawberry.Info, input: CertificateRenewInput) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_renew(
-            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
-            document_ids=_ids(input.document_ids), request_id=_id(input.request_id, "requestId"),
+            actor=actor, certificate_id=_certificate(info, input.certificate_id),
+            document_ids=_ids(info, input.document_ids),
+            request_id=_own_request(info, input.request_id, CertificateRenewalType),
         ))
 
     @strawberry.mutation(description="证书注销: explanation ≤ 200 characters; approval makes it invalid for good.")
@@ -124,33 +145,40 @@ class CertificateMutation:
     def certificate_cancel(self, info: strawberry.Info, input: CertificateCancelInput) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_cancel(
-            actor=actor, certificate_id=_id(input.certificate_id, "certificateId") or 0,
-            explanation=input.explanation, document_ids=_ids(input.document_ids),
-            request_id=_id(input.request_id, "requestId"),
+            actor=actor, certificate_id=_certificate(info, input.certificate_id),
+            explanation=input.explanation, document_ids=_ids(info, input.document_ids),
+            request_id=_own_request(info, input.request_id, CertificateCancellationType),
         ))
 
     @strawberry.mutation(description="撤回 one's certificate request before any reviewer acted.")
     @db_resolver
     def certificate_request_withdraw(
-        self, info: strawberry.Info, request_type: str, request_id: strawberry.ID,
-        expected_version: int | None = None,
+        self, info: strawberry.Info, request_id: strawberry.ID, expected_version: int | None = None,
     ) -> CertificateRequestPayload:
         actor = require_actor(info)
-        return _run(info, lambda: services.certificate_request_withdraw(
-            actor=actor, request_type=request_type, request_id=_id(request_id, "requestId") or 0,
-            expected_version=expected_version,
-        ))
+
+        def call() -> CertificateRequest:
+            request_type, pk = certificate_request_ref(info, request_id, field="requestId")
+            return services.certificate_request_withdraw(
+                actor=actor, request_type=request_type, request_id=pk, expected_version=expected_version,
+            )
+
+        return _run(info, call)
 
     @strawberry.mutation(description="补充材料: add uploaded documents to one's request while it waits.")
     @db_resolver
     def certificate_request_material_add(
-        self, info: strawberry.Info, request_type: str, request_id: strawberry.ID, document_ids: list[strawberry.ID]
+        self, info: strawberry.Info, request_id: strawberry.ID, document_ids: list[strawberry.ID]
     ) -> CertificateRequestPayload:
         actor = require_actor(info)
-        return _run(info, lambda: services.certificate_request_material_add(
-            actor=actor, request_type=request_type, request_id=_id(request_id, "requestId") or 0,
-            document_ids=_ids(document_ids),
-        ))
+
+        def call() -> CertificateRequest:
+            request_type, pk = certificate_request_ref(info, request_id, field="requestId")
+            return services.certificate_request_material_add(
+                actor=actor, request_type=request_type, request_id=pk, document_ids=_ids(info, document_ids),
+            )
+
+        return _run(info, call)
 
     @strawberry.mutation(
         description="Accept a certificate moved here from another province (assessment authority): it is "
@@ -163,7 +191,7 @@ class CertificateMutation:
     ) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_transfer_accept(
-            actor=actor, request_id=_id(request_id, "requestId") or 0, opinion=opinion,
+            actor=actor, request_id=_own_request(info, request_id, CertificateTransferType) or 0, opinion=opinion,
             expected_version=expected_version,
         ))
 
@@ -174,6 +202,6 @@ class CertificateMutation:
     ) -> CertificateRequestPayload:
         actor = require_actor(info)
         return _run(info, lambda: services.certificate_transfer_refuse(
-            actor=actor, request_id=_id(request_id, "requestId") or 0, opinion=opinion,
+            actor=actor, request_id=_own_request(info, request_id, CertificateTransferType) or 0, opinion=opinion,
             expected_version=expected_version,
         ))

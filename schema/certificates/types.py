@@ -1,75 +1,327 @@
+"""Certificates as a graph: a certificate with its holder, category, requests and transfer history; every
+request type (申领, 变更, 延续, 注销, 转入) as its own model type implementing `CertificateRequest` (and the
+reviews' `Reviewable`); public verification.
+
+Lists under a certificate are prefetched (one query per relation for the whole page, whatever its length);
+the transfer history comes from the national registry in the same SELECT (a JSON subquery).
+"""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from itertools import chain
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+import strawberry_django
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import JSONObject
+from strawberry_django.optimizer import optimize
+from strawberry_django.utils.typing import get_django_definition
 
+from accounts.models import STAFF_ROLES
 from certificates.models import (
+    OPEN_STATES,
     Certificate,
     CertificateApplication,
     CertificateCancellation,
+    CertificateCategory,
     CertificateChange,
     CertificateRenewal,
     CertificateRequest,
     CertificateTransfer,
 )
-from certificates.selectors import certificate_open_request, display_status, renewal_window_for
+from certificates.selectors import display_status
 from certificates.services import Eligibility
+from certificates.windows import renewal_window
+from core.errors import DomainError
 from core.errors import ErrorCode as _ErrorCode
 from registry.models import CertificateTransferRecord
-from reviews.models import ReviewState as _ReviewState
+from schema.accounts.auth import resolve_actor
+from schema.accounts.types import AccountType
 from schema.base import ErrorCode, UserError
 from schema.profiles.types import DocumentType
-from schema.reviews.types import ReviewState
+from schema.relay import ProvinceNode, global_id, node_ref
+from schema.reviews.types import ReviewableType
+from tenants.context import current_province
+
+if TYPE_CHECKING:
+    from schema.exams.types import RegistrationType, SubjectType
 
 
-@strawberry.type(name="Certificate")
-class CertificateType:
-    id: strawberry.ID
+@strawberry_django.type(
+    CertificateCategory, name="CertificateCategory", description="What a certificate certifies, and for how long."
+)
+class CertificateCategoryType(ProvinceNode):
+    code: str
+    name: str
+    validity_years: int
+    subject: Annotated[SubjectType, strawberry.lazy("schema.exams.types")] | None = strawberry_django.field(
+        description="The exam subject whose pass qualifies for this category."
+    )
+
+    @classmethod
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        return queryset
+
+
+# Every request kind on a certificate: (relation on Certificate, model). Prefetched under `requests`.
+_REQUEST_RELATIONS: tuple[tuple[str, type[CertificateRequest]], ...] = (
+    ("applications", CertificateApplication),
+    ("changes", CertificateChange),
+    ("renewals", CertificateRenewal),
+    ("cancellations", CertificateCancellation),
+    ("incoming_transfers", CertificateTransfer),
+)
+# The requests that block other actions while open (certificates.selectors.certificate_open_request).
+_BLOCKING = ("changes", "renewals", "cancellations")
+
+
+def _requests_prefetch(relation: str, model: type[CertificateRequest]) -> Any:
+    return lambda info: Prefetch(
+        relation,
+        queryset=optimize(model.objects.annotate(sort_at=F("created_at")), info),  # type: ignore[attr-defined]
+        to_attr=f"{relation}_pf",
+    )
+
+
+def _open_prefetch(relation: str, model: type[CertificateRequest]) -> Any:
+    return lambda info: Prefetch(
+        relation,
+        queryset=optimize(model.objects.filter(state__in=OPEN_STATES), info),  # type: ignore[attr-defined]
+        to_attr=f"{relation}_open_pf",
+    )
+
+
+_TRANSFER_FIELDS = (
+    "id", "number", "from_province_code", "from_province_name", "to_province_code", "to_province_name",
+    "from_change_id", "to_request_id", "state", "holder_name_masked", "category_name", "opinion", "created_at",
+    "updated_at",
+)
+
+
+def _transfer_rows() -> ArraySubquery:
+    return ArraySubquery(
+        CertificateTransferRecord.objects.filter(number=OuterRef("number"))
+        .order_by("created_at", "pk")
+        .values(row=JSONObject(**{name: F(name) for name in _TRANSFER_FIELDS}))
+    )
+
+
+def _transfer_record(row: dict[str, Any]) -> CertificateTransferRecord:
+    values = dict(row)
+    for name in ("created_at", "updated_at"):
+        values[name] = datetime.fromisoformat(str(values[name]))
+    return CertificateTransferRecord(**values)
+
+
+@strawberry_django.type(Certificate, name="Certificate", description="证书 of this province.")
+class CertificateType(ProvinceNode):
     number: str
-    holder_name: str
-    category: str
+    holder: AccountType
+    holder_name: str = strawberry_django.field(description="As printed on the certificate.")
+    category: CertificateCategoryType
     employer: str
     region: str
-    status: str = strawberry.field(description="valid, expired, lapsed, cancelled, transferred or revoked")
     status_reason: str
     issued_at: datetime
     valid_from: date
     valid_until: date
-    renewal_opens: date
-    renewal_closes: date
     transferred_to: str
     transferred_from: str
-    open_request_type: str | None = strawberry.field(
-        description="The request (change, renewal, cancellation) waiting on it: other actions are refused "
-        "with REQUEST_ALREADY_PENDING meanwhile."
-    )
-    open_request_id: strawberry.ID | None
 
     @classmethod
-    def from_model(cls, certificate: Certificate) -> CertificateType:
-        window = renewal_window_for(certificate)
-        pending = certificate_open_request(certificate=certificate)
-        return cls(
-            id=strawberry.ID(str(certificate.pk)),
-            number=certificate.number,
-            holder_name=certificate.holder_name,
-            category=certificate.category.name,
-            employer=certificate.employer,
-            region=certificate.region,
-            status=display_status(status=certificate.status, valid_until=certificate.valid_until),
-            status_reason=certificate.status_reason,
-            issued_at=certificate.issued_at,
-            valid_from=certificate.valid_from,
-            valid_until=certificate.valid_until,
-            renewal_opens=window.opens,
-            renewal_closes=window.closes,
-            transferred_to=certificate.transferred_to,
-            transferred_from=certificate.transferred_from,
-            open_request_type=type(pending).REQUEST_TYPE if pending is not None else None,
-            open_request_id=strawberry.ID(str(pending.pk)) if pending is not None else None,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        """Through `node`: its holder and the province's staff."""
+        viewer = resolve_actor(info)
+        if viewer is None:
+            return queryset.none()
+        return queryset if viewer.has_role(*STAFF_ROLES) else queryset.filter(holder_id=viewer.pk)
+
+    @strawberry_django.field(
+        only=["status", "valid_until"],
+        description="valid, expired, lapsed, cancelled, transferred or revoked",
+    )
+    def status(self, root: Certificate) -> str:
+        return display_status(status=root.status, valid_until=root.valid_until)
+
+    @strawberry_django.field(only=["valid_until"], description="延续 may be requested from this day…")
+    def renewal_opens(self, root: Certificate) -> date:
+        return renewal_window(root.valid_until).opens
+
+    @strawberry_django.field(only=["valid_until"], description="…until this day.")
+    def renewal_closes(self, root: Certificate) -> date:
+        return renewal_window(root.valid_until).closes
+
+    @strawberry_django.field(
+        description="Every request on this certificate (申领 that issued it, 变更, 延续, 注销, 转入), newest first.",
+        prefetch_related=[_requests_prefetch(relation, model) for relation, model in _REQUEST_RELATIONS],
+    )
+    def requests(self, root: Certificate) -> list[CertificateRequestType]:
+        found = chain.from_iterable(getattr(root, f"{relation}_pf") for relation, _ in _REQUEST_RELATIONS)
+        return sorted(found, key=lambda r: (r.sort_at, r.pk), reverse=True)
+
+    @strawberry_django.field(
+        description="The request (change, renewal, cancellation) waiting on it: other actions are refused "
+        "with REQUEST_ALREADY_PENDING meanwhile.",
+        prefetch_related=[_open_prefetch(relation, model) for relation, model in _REQUEST_RELATIONS
+                          if relation in _BLOCKING],
+    )
+    def open_request(self, root: Certificate) -> CertificateRequestType | None:
+        for relation in _BLOCKING:
+            pending = getattr(root, f"{relation}_open_pf")
+            if pending:
+                return pending[0]
+        return None
+
+    @strawberry_django.field(
+        description="Its moves between provinces (national records), oldest first.",
+        annotate={"transfer_rows": lambda info: _transfer_rows()},
+    )
+    def transfer_history(self, root: Certificate) -> list[CertificateTransferRecordType]:
+        return [_transfer_record(row) for row in root.transfer_rows or []]  # type: ignore[attr-defined,misc]
+
+
+@strawberry_django.interface(
+    CertificateRequest, name="CertificateRequest",
+    description="A request on a certificate (申领, 变更, 延续, 注销, 转入): its review state, materials and, when "
+    "rejected, the time (decidedAt) and opinion. Select a kind's own fields with `... on CertificateChange`.",
+)
+class CertificateRequestType(ReviewableType):
+    documents: list[DocumentType]
+
+
+@strawberry_django.type(
+    CertificateApplication, name="CertificateApplication",
+    description="证书申领 (requestType certificate_application): approval issues the certificate.",
+)
+class CertificateApplicationType(CertificateRequestType):
+    registration: Annotated[RegistrationType, strawberry.lazy("schema.exams.types")] = strawberry_django.field(
+        description="The passed exam (考核合格记录)."
+    )
+    category: CertificateCategoryType
+    employer: str
+    region: str
+    certificate: CertificateType | None = strawberry_django.field(description="Issued on approval.")
+
+    @strawberry_django.field(only=["category__name"], select_related=["category"])
+    def summary(self, root: CertificateApplication) -> str:
+        return root.review_summary()
+
+
+@strawberry_django.type(
+    CertificateChange, name="CertificateChange",
+    description="证书变更 (requestType certificate_change): new region (another province moves it), new employer.",
+)
+class CertificateChangeType(CertificateRequestType):
+    certificate: CertificateType
+    new_region: str
+    new_province_code: str = strawberry_django.field(description="GB/T 2260 code; empty for this province.")
+    new_employer: str
+    resigned: bool
+
+    @strawberry_django.field(only=["certificate__number", "new_region", "new_employer"],
+                             select_related=["certificate"])
+    def summary(self, root: CertificateChange) -> str:
+        return root.review_summary()
+
+
+@strawberry_django.type(
+    CertificateRenewal, name="CertificateRenewal",
+    description="证书延续 (requestType certificate_renewal): approval adds 3 years.",
+)
+class CertificateRenewalType(CertificateRequestType):
+    certificate: CertificateType
+    valid_until_before: date | None
+    valid_until_after: date | None
+
+    @strawberry_django.field(only=["certificate__number"], select_related=["certificate"])
+    def summary(self, root: CertificateRenewal) -> str:
+        return root.review_summary()
+
+
+@strawberry_django.type(
+    CertificateCancellation, name="CertificateCancellation",
+    description="证书注销 (requestType certificate_cancellation): approval makes it invalid for good.",
+)
+class CertificateCancellationType(CertificateRequestType):
+    certificate: CertificateType
+    explanation: str
+
+    @strawberry_django.field(only=["certificate__number"], select_related=["certificate"])
+    def summary(self, root: CertificateCancellation) -> str:
+        return root.review_summary()
+
+
+@strawberry_django.type(
+    CertificateTransfer, name="CertificateTransfer",
+    description="证书转入 (requestType certificate_transfer): a certificate moved here from another province, "
+    "accepted (certificateTransferAccept) or refused here.",
+)
+class CertificateTransferType(CertificateRequestType):
+    number: str
+    from_province: str = strawberry_django.field(field_name="from_province_name")
+    category_name: str
+    holder_name: str
+    new_employer: str
+    new_region: str
+    valid_from: date
+    valid_until: date
+    certificate: CertificateType | None = strawberry_django.field(description="Created here on acceptance.")
+
+
+CERTIFICATE_REQUEST_TYPES: tuple[type[CertificateRequestType], ...] = (
+    CertificateApplicationType, CertificateChangeType, CertificateRenewalType, CertificateCancellationType,
+    CertificateTransferType,
+)
+
+
+def certificate_request_ref(
+    info: strawberry.Info, value: str, *, field: str | None = None, kind: type[CertificateRequestType] | None = None
+) -> tuple[str, int]:
+    """(request type, primary key) of a certificate request's global ID (of `kind` when given).
+
+    Raises `DomainError`: BAD_ID for an ID of anything else, NOT_FOUND for another province's.
+    """
+    node_type, pk = node_ref(info, value, field=field)
+    wanted = (kind,) if kind is not None else CERTIFICATE_REQUEST_TYPES
+    if node_type not in wanted:
+        raise DomainError(_ErrorCode.BAD_ID, field=field)
+    model = get_django_definition(node_type, strict=True).model
+    return str(model.REQUEST_TYPE), pk
+
+
+@strawberry_django.type(
+    CertificateTransferRecord, name="CertificateTransferRecord",
+    description="A certificate moving between provinces (national record), as this province sees it.",
+)
+class CertificateTransferRecordType(ProvinceNode):
+    rows_in = "public"
+
+    number: str
+    from_province: str = strawberry_django.field(field_name="from_province_name")
+    to_province: str = strawberry_django.field(field_name="to_province_name")
+    state: str
+    holder_name: str = strawberry_django.field(field_name="holder_name_masked", description="masked")
+    category: str = strawberry_django.field(field_name="category_name")
+    opinion: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        viewer = resolve_actor(info)
+        return queryset if viewer is not None and viewer.has_role(*STAFF_ROLES) else queryset.none()
+
+    @strawberry_django.field(
+        only=["to_province_code", "to_request_id"],
+        description="The CertificateTransfer request that receives it, when this province receives it.",
+    )
+    def to_request_id(self, root: CertificateTransferRecord, info: strawberry.Info) -> strawberry.ID | None:
+        if root.to_province_code != current_province().code:
+            return None
+        return global_id(info, CertificateTransferType, root.to_request_id)
 
 
 @strawberry.type(description="Public verification: what anyone may see of a certificate; personal data masked.")
@@ -95,86 +347,6 @@ class FileDownload:
     base64: str
 
 
-@strawberry.type(
-    name="CertificateRequest",
-    description="A request on a certificate (requestType certificate_application, certificate_change, "
-    "certificate_renewal, certificate_cancellation, certificate_transfer): its review state and, when "
-    "rejected, the result, time (decidedAt) and opinion. Type-specific fields are null for other types.",
-)
-class CertificateRequestType:
-    request_type: str
-    id: strawberry.ID
-    state: ReviewState  # type: ignore[valid-type]
-    state_label: str
-    stage: int
-    stages: int
-    submitted_at: datetime | None
-    decided_at: datetime | None
-    opinion: str
-    version: int
-    applicant_name: str
-    documents: list[DocumentType]
-    certificate_id: strawberry.ID | None
-    certificate_number: str | None
-    # application
-    registration_id: strawberry.ID | None = None
-    category: str | None = None
-    employer: str | None = None
-    region: str | None = None
-    # change
-    new_region: str | None = None
-    new_province_code: str | None = None
-    new_employer: str | None = None
-    resigned: bool | None = None
-    transfer_request_id: strawberry.ID | None = None
-    # renewal
-    valid_until_before: date | None = None
-    valid_until_after: date | None = None
-    # cancellation
-    explanation: str | None = None
-    # transfer (incoming)
-    from_province: str | None = None
-
-    @classmethod
-    def from_model(cls, request: CertificateRequest) -> CertificateRequestType:
-        applicant: Any = request.applicant
-        certificate: Certificate | None = getattr(request, "certificate", None)
-        extra: dict[str, Any] = {}
-        if isinstance(request, CertificateApplication):
-            extra = {"registration_id": strawberry.ID(str(request.registration_id)),
-                     "category": request.category.name, "employer": request.employer, "region": request.region}
-        elif isinstance(request, CertificateChange):
-            extra = {"new_region": request.new_region, "new_province_code": request.new_province_code,
-                     "new_employer": request.new_employer, "resigned": request.resigned,
-                     "transfer_request_id": strawberry.ID(str(request.transfer_request_id))
-                     if request.transfer_request_id else None}
-        elif isinstance(request, CertificateRenewal):
-            extra = {"valid_until_before": request.valid_until_before, "valid_until_after": request.valid_until_after}
-        elif isinstance(request, CertificateCancellation):
-            extra = {"explanation": request.explanation}
-        elif isinstance(request, CertificateTransfer):
-            extra = {"category": request.category_name, "new_region": request.new_region,
-                     "new_employer": request.new_employer, "from_province": request.from_province_name}
-        number = certificate.number if certificate is not None else getattr(request, "number", None)
-        return cls(
-            request_type=type(request).REQUEST_TYPE,
-            id=strawberry.ID(str(request.pk)),
-            state=_ReviewState(request.state),
-            state_label=_ReviewState(request.state).label,
-            stage=request.stage,
-            stages=request.stages,
-            submitted_at=request.submitted_at,
-            decided_at=request.decided_at,
-            opinion=request.opinion,
-            version=request.version,
-            applicant_name=applicant.real_name or applicant.username,
-            documents=[DocumentType.from_model(d) for d in request.documents.all()],
-            certificate_id=strawberry.ID(str(certificate.pk)) if certificate is not None else None,
-            certificate_number=number,
-            **extra,
-        )
-
-
 @strawberry.type
 class CertificateRequestPayload:
     request: CertificateRequestType | None = None
@@ -183,48 +355,18 @@ class CertificateRequestPayload:
 
 @strawberry.type(description="证书申领: a passed exam and whether a certificate may be applied for now.")
 class CertificateApplicable:
-    registration_id: strawberry.ID
-    subject: str
-    score: str | None
-    category: str | None
+    registration: Annotated[RegistrationType, strawberry.lazy("schema.exams.types")]
+    category: CertificateCategoryType | None
     publicity_ends_at: datetime | None
     eligible: bool
     refusal: ErrorCode | None  # type: ignore[valid-type]
 
     @classmethod
     def from_eligibility(cls, eligibility: Eligibility) -> CertificateApplicable:
-        registration = eligibility.registration
         return cls(
-            registration_id=strawberry.ID(str(registration.pk)),
-            subject=registration.subject.name,
-            score=str(registration.score) if registration.score is not None else None,
-            category=eligibility.category.name if eligibility.category is not None else None,
+            registration=eligibility.registration,  # type: ignore[arg-type]  # model instances
+            category=eligibility.category,  # type: ignore[arg-type]
             publicity_ends_at=eligibility.publicity_ends_at,
             eligible=eligibility.refusal is None,
             refusal=_ErrorCode(eligibility.refusal) if eligibility.refusal is not None else None,
-        )
-
-
-@strawberry.type(description="A certificate moving between provinces (national record), seen from this province.")
-class CertificateTransferRecordType:
-    id: strawberry.ID
-    number: str
-    from_province: str
-    to_province: str
-    state: str
-    holder_name: str = strawberry.field(description="masked")
-    category: str
-    opinion: str
-    to_request_id: strawberry.ID
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_model(cls, record: CertificateTransferRecord) -> CertificateTransferRecordType:
-        return cls(
-            id=strawberry.ID(str(record.pk)), number=record.number, from_province=record.from_province_name,
-            to_province=record.to_province_name, state=record.state, holder_name=record.holder_name_masked,
-            category=record.category_name, opinion=record.opinion,
-            to_request_id=strawberry.ID(str(record.to_request_id)), created_at=record.created_at,
-            updated_at=record.updated_at,
         )

@@ -1,26 +1,19 @@
 from __future__ import annotations
 
 import strawberry
+import strawberry_django
 
-from schema.base import db_resolver, province_of
+from schema.base import province_of
 from schema.core.types import ProvinceType
 from tenants.selectors import province_list
 
 
 @strawberry.type
-class ProvinceQuery:
-    @strawberry.field(description="The province this endpoint serves.")
+class CoreQuery:
+    @strawberry.field(description="The province this endpoint serves (the national scope on the national endpoint).")
     def province(self, info: strawberry.Info) -> ProvinceType:
-        return ProvinceType.from_tenant(province_of(info))
+        return ProvinceType.of_tenant(province_of(info))
 
-
-@strawberry.type
-class NationalQuery:
-    @strawberry.field(description="The national scope itself.")
-    def province(self, info: strawberry.Info) -> ProvinceType:
-        return ProvinceType.from_tenant(province_of(info))
-
-    @strawberry.field(description="Every province running on the platform.")
-    @db_resolver
+    @strawberry_django.field(description="Every province running on the platform.")
     def provinces(self) -> list[ProvinceType]:
-        return [ProvinceType.from_tenant(p) for p in province_list()]
+        return province_list()  # type: ignore[return-value]

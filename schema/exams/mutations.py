@@ -20,6 +20,7 @@ from schema.exams.types import (
     RegistrationType,
     SubjectType,
 )
+from schema.relay import pk_of
 
 
 @strawberry.input
@@ -33,24 +34,22 @@ class RegistrationInput:
     session_id: strawberry.ID | None = None
 
 
-def _choice(data: RegistrationInput) -> RegistrationChoice | None:
+def _choice(info: strawberry.Info, data: RegistrationInput) -> RegistrationChoice | None:
     given = [data.plan_id, data.subject_id, data.session_id]
     if all(value is None for value in given) and data.registration_id is not None:
         return None
-    if any(value is None for value in given):
+    if data.plan_id is None or data.subject_id is None or data.session_id is None:
         raise DomainError(ErrorCode.INVALID_INPUT, field="planId" if data.plan_id is None else (
             "subjectId" if data.subject_id is None else "sessionId"))
-    try:
-        return RegistrationChoice(int(data.plan_id), int(data.subject_id), int(data.session_id))  # type: ignore[arg-type]
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID_INPUT) from None
+    return RegistrationChoice(
+        pk_of(info, data.plan_id, ExamPlanType, field="planId"),
+        pk_of(info, data.subject_id, SubjectType, field="subjectId"),
+        pk_of(info, data.session_id, ExamSessionType, field="sessionId"),
+    )
 
 
-def _id(value: strawberry.ID | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, field="registrationId") from None
+def _registration(info: strawberry.Info, value: strawberry.ID | None, field: str = "registrationId") -> int | None:
+    return None if value is None else pk_of(info, value, RegistrationType, field=field)
 
 
 @strawberry.type
@@ -132,14 +131,6 @@ class ScoreImportPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _plan_payload(plan_id: int) -> ExamPlanType:
-    from exams.selectors import exam_plan_get
-
-    plan = exam_plan_get(plan_id=plan_id)
-    assert plan is not None
-    return ExamPlanType.from_model(plan)
-
-
 @strawberry.type
 class ExamMutation:
     # ---- candidates ----------------------------------------------------------------------------
@@ -150,12 +141,12 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             registration = services.registration_draft_save(
-                actor=actor, choice=_choice(input), pledge_accepted=input.pledge_accepted,
-                registration_id=_id(input.registration_id),
+                actor=actor, choice=_choice(info, input), pledge_accepted=input.pledge_accepted,
+                registration_id=_registration(info, input.registration_id),
             )
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
-        return RegistrationPayload(registration=RegistrationType.from_model(registration))
+        return RegistrationPayload(registration=registration)  # type: ignore[arg-type]
 
     @strawberry.mutation(
         description="提交审核: register and submit (or submit a draft, or resubmit a rejected registration); "
@@ -166,12 +157,12 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             registration = services.registration_submit(
-                actor=actor, choice=_choice(input), pledge_accepted=input.pledge_accepted,
-                registration_id=_id(input.registration_id),
+                actor=actor, choice=_choice(info, input), pledge_accepted=input.pledge_accepted,
+                registration_id=_registration(info, input.registration_id),
             )
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
-        return RegistrationPayload(registration=RegistrationType.from_model(registration))
+        return RegistrationPayload(registration=registration)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="撤回 before any reviewer acted (else REVIEWER_ALREADY_ACTED); frees the seat.")
     @db_resolver
@@ -181,11 +172,12 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             registration = services.registration_withdraw(
-                actor=actor, registration_id=_id(registration_id) or 0, expected_version=expected_version
+                actor=actor, registration_id=_registration(info, registration_id) or 0,
+                expected_version=expected_version
             )
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
-        return RegistrationPayload(registration=RegistrationType.from_model(registration))
+        return RegistrationPayload(registration=registration)  # type: ignore[arg-type]
 
     # ---- exam administration ---------------------------------------------------------------------
 
@@ -197,7 +189,7 @@ class ExamMutation:
             exam_type = services.exam_type_create(actor=actor, name=name)
         except DomainError as error:
             return ExamTypePayload(errors=user_errors(error, info))
-        return ExamTypePayload(exam_type=ExamTypeType.from_model(exam_type))
+        return ExamTypePayload(exam_type=exam_type)  # type: ignore[arg-type]
 
     @strawberry.mutation
     @db_resolver
@@ -208,11 +200,12 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             subject = services.subject_create(
-                actor=actor, exam_type_id=int(exam_type_id), name=name, pass_mark=pass_mark, full_mark=full_mark
+                actor=actor, exam_type_id=pk_of(info, exam_type_id, ExamTypeType, field="examTypeId"), name=name,
+                pass_mark=pass_mark, full_mark=full_mark
             )
         except DomainError as error:
             return SubjectPayload(errors=user_errors(error, info))
-        return SubjectPayload(subject=SubjectType.from_model(subject))
+        return SubjectPayload(subject=subject)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="The pass mark (合格分数线) of a subject.")
     @db_resolver
@@ -221,10 +214,12 @@ class ExamMutation:
     ) -> SubjectPayload:
         actor = require_actor(info)
         try:
-            subject = services.subject_pass_mark_set(actor=actor, subject_id=int(subject_id), pass_mark=pass_mark)
+            subject = services.subject_pass_mark_set(
+                actor=actor, subject_id=pk_of(info, subject_id, SubjectType, field="subjectId"), pass_mark=pass_mark
+            )
         except DomainError as error:
             return SubjectPayload(errors=user_errors(error, info))
-        return SubjectPayload(subject=SubjectType.from_model(subject))
+        return SubjectPayload(subject=subject)  # type: ignore[arg-type]
 
     @strawberry.mutation
     @db_resolver
@@ -234,7 +229,7 @@ class ExamMutation:
             site = services.exam_site_create(actor=actor, name=name, address=address, region=region)
         except DomainError as error:
             return ExamSitePayload(errors=user_errors(error, info))
-        return ExamSitePayload(site=ExamSiteType.from_model(site))
+        return ExamSitePayload(site=site)  # type: ignore[arg-type]
 
     @strawberry.mutation
     @db_resolver
@@ -242,8 +237,10 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             plan = services.exam_plan_create(
-                actor=actor, name=input.name, region=input.region, exam_type_id=int(input.exam_type_id),
-                site_id=int(input.site_id), subject_ids=[int(i) for i in input.subject_ids],
+                actor=actor, name=input.name, region=input.region,
+                exam_type_id=pk_of(info, input.exam_type_id, ExamTypeType, field="examTypeId"),
+                site_id=pk_of(info, input.site_id, ExamSiteType, field="siteId"),
+                subject_ids=[pk_of(info, i, SubjectType, field="subjectIds") for i in input.subject_ids],
                 exam_starts_at=input.exam_starts_at, exam_ends_at=input.exam_ends_at,
                 registration_opens_at=input.registration_opens_at,
                 registration_closes_at=input.registration_closes_at, review_deadline=input.review_deadline,
@@ -251,7 +248,7 @@ class ExamMutation:
             )
         except DomainError as error:
             return ExamPlanPayload(errors=user_errors(error, info))
-        return ExamPlanPayload(plan=_plan_payload(plan.pk))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]  # a model instance
 
     @strawberry.mutation
     @db_resolver
@@ -259,12 +256,13 @@ class ExamMutation:
         actor = require_actor(info)
         try:
             session = services.exam_session_create(
-                actor=actor, plan_id=int(input.plan_id), name=input.name, starts_at=input.starts_at,
+                actor=actor, plan_id=pk_of(info, input.plan_id, ExamPlanType, field="planId"), name=input.name,
+                starts_at=input.starts_at,
                 ends_at=input.ends_at, capacity=input.capacity,
             )
         except DomainError as error:
             return ExamSessionPayload(errors=user_errors(error, info))
-        return ExamSessionPayload(session=ExamSessionType.from_model(session))
+        return ExamSessionPayload(session=session)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Change a session's seats; never below the seats already taken.")
     @db_resolver
@@ -273,10 +271,12 @@ class ExamMutation:
     ) -> ExamSessionPayload:
         actor = require_actor(info)
         try:
-            session = services.exam_session_capacity_set(actor=actor, session_id=int(session_id), capacity=capacity)
+            session = services.exam_session_capacity_set(
+                actor=actor, session_id=pk_of(info, session_id, ExamSessionType, field="sessionId"),
+                capacity=capacity)
         except DomainError as error:
             return ExamSessionPayload(errors=user_errors(error, info))
-        return ExamSessionPayload(session=ExamSessionType.from_model(session))
+        return ExamSessionPayload(session=session)  # type: ignore[arg-type]
 
     # ---- scores ----------------------------------------------------------------------------------
 
@@ -287,13 +287,12 @@ class ExamMutation:
     ) -> RegistrationPayload:
         actor = require_actor(info)
         try:
-            registration = services.score_record(actor=actor, registration_id=int(registration_id), score=score)
+            registration = services.score_record(
+                actor=actor, registration_id=pk_of(info, registration_id, RegistrationType, field="registrationId"),
+                score=score)
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
-        from exams.selectors import registration_get
-
-        fresh = registration_get(actor=actor, registration_id=registration.pk)
-        return RegistrationPayload(registration=RegistrationType.from_model(fresh) if fresh else None)
+        return RegistrationPayload(registration=registration)  # type: ignore[arg-type]
 
     @strawberry.mutation(
         description="Import scores of a plan from .xlsx/.csv (columns 准考证号, 成绩); reports row by row."
@@ -305,7 +304,8 @@ class ExamMutation:
             data = file.read()  # type: ignore[attr-defined]
             name = str(getattr(file, "name", "") or "scores.xlsx")
             report = services.score_import(
-                actor=actor, plan_id=int(plan_id), data=data, filename=name, language=language(info)
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId"), data=data, filename=name,
+                language=language(info)
             )
         except DomainError as error:
             return ScoreImportPayload(errors=user_errors(error, info))

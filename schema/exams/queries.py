@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
+import strawberry_django
+from django.db.models import QuerySet
+from strawberry_django.optimizer import optimize
+from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import STAFF_ROLES, Role
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from exams import selectors, tickets
+from exams.models import ExamPlan, Registration, Subject
 from schema.accounts.auth import require_actor, require_roles
-from schema.base import Page, db_resolver, paginate, user_errors
+from schema.base import coded_error, db_resolver, user_errors
 from schema.exams.types import (
     AdmissionTicketResult,
     AdmissionTicketType,
@@ -16,93 +22,104 @@ from schema.exams.types import (
     ExamPlanType,
     ExamSiteType,
     ExamTypeType,
-    MyExamType,
     RegistrationType,
     SubjectType,
 )
+from schema.relay import ProvinceNode, pk_of
 from schema.reviews.types import ReviewState, enum_value
+
+
+def id_arg(info: strawberry.Info, value: strawberry.ID, type_: type[ProvinceNode], field: str) -> int | None:
+    """A query's ID argument: the primary key, None when it names another province; BAD_ID raised."""
+    try:
+        return pk_of(info, value, type_, field=field)
+    except DomainError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            return None
+        raise coded_error(info, error) from error
+
+
+def one(info: strawberry.Info, queryset: QuerySet[Any]) -> Any:
+    """The single row of `queryset` (or None), shaped by the optimizer for the selection."""
+    return optimize(queryset, info).first()
 
 
 @strawberry.type
 class ExamQuery:
-    @strawberry.field(
+    @strawberry_django.connection(
+        DjangoListConnection[ExamPlanType],
         description="考试计划 by region and exam-date range (inclusive), soonest first, with remaining seats "
-        "per plan and per session. Open to everyone (the portal lists them before login)."
+        "per plan and per session. Open to everyone (the portal lists them before login).",
     )
-    @db_resolver
     def exam_plans(
         self, region: str | None = None, date_from: date | None = None, date_to: date | None = None,
-        open_only: bool = False, offset: int = 0, limit: int = 20,
-    ) -> Page[ExamPlanType]:
-        found = selectors.exam_plan_search(region=region, date_from=date_from, date_to=date_to, open_only=open_only)
-        page = paginate(found.prefetch_related("subjects", "sessions"), offset=offset, limit=limit)
-        page["items"] = [ExamPlanType.from_model(plan) for plan in page["items"]]
-        return Page[ExamPlanType](**page)
+        open_only: bool = False,
+    ) -> QuerySet[ExamPlan]:
+        return selectors.exam_plan_search(region=region, date_from=date_from, date_to=date_to, open_only=open_only)
 
-    @strawberry.field
-    @db_resolver
-    def exam_plan(self, id: strawberry.ID) -> ExamPlanType | None:
-        plan = selectors.exam_plan_get(plan_id=int(id))
-        return ExamPlanType.from_model(plan) if plan else None
+    @strawberry_django.field(description="One plan by its global ID; null when not found here.")
+    def exam_plan(self, info: strawberry.Info, id: strawberry.ID) -> ExamPlanType | None:
+        pk = id_arg(info, id, ExamPlanType, "id")
+        return None if pk is None else one(info, ExamPlan.objects.filter(pk=pk))
 
-    @strawberry.field
-    @db_resolver
+    @strawberry_django.field
     def exam_types(self) -> list[ExamTypeType]:
-        return [ExamTypeType.from_model(t) for t in selectors.exam_types()]
+        return selectors.exam_types()  # type: ignore[return-value]
 
-    @strawberry.field
-    @db_resolver
-    def subjects(self, exam_type_id: strawberry.ID | None = None) -> list[SubjectType]:
-        found = selectors.subjects(exam_type_id=int(exam_type_id) if exam_type_id else None)
-        return [SubjectType.from_model(s) for s in found]
+    @strawberry_django.field
+    def subjects(self, info: strawberry.Info, exam_type_id: strawberry.ID | None = None) -> list[SubjectType]:
+        if exam_type_id is None:
+            return selectors.subjects()  # type: ignore[return-value]
+        pk = id_arg(info, exam_type_id, ExamTypeType, "examTypeId")
+        return selectors.subjects(exam_type_id=pk) if pk is not None else Subject.objects.none()  # type: ignore[return-value]
 
-    @strawberry.field
-    @db_resolver
+    @strawberry_django.field
     def exam_sites(self, region: str | None = None) -> list[ExamSiteType]:
-        return [ExamSiteType.from_model(s) for s in selectors.exam_sites(region=region)]
+        return selectors.exam_sites(region=region)  # type: ignore[return-value]
 
-    @strawberry.field(description="我的审核: the caller's registrations with their review state and opinion.")
-    @db_resolver
+    @strawberry_django.connection(
+        DjangoListConnection[RegistrationType],
+        description="我的审核: the caller's registrations with their review state and opinion, newest first.",
+    )
     def my_registrations(
         self, info: strawberry.Info, state: ReviewState | None = None,  # type: ignore[valid-type]
-        offset: int = 0, limit: int = 20,
-    ) -> Page[RegistrationType]:
+    ) -> QuerySet[Registration]:
         actor = require_actor(info)
-        page = paginate(selectors.my_registrations(actor=actor, state=enum_value(state)),
-                        offset=offset, limit=limit)
-        page["items"] = [RegistrationType.from_model(r) for r in page["items"]]
-        return Page[RegistrationType](**page)
+        return selectors.my_registrations(actor=actor, state=enum_value(state))
 
-    @strawberry.field(description="One registration: its candidate's own, or any for province staff.")
-    @db_resolver
+    @strawberry_django.field(description="One registration: its candidate's own, or any for province staff.")
     def registration(self, info: strawberry.Info, id: strawberry.ID) -> RegistrationType | None:
         actor = require_actor(info)
-        found = selectors.registration_get(actor=actor, registration_id=int(id))
-        return RegistrationType.from_model(found) if found else None
+        pk = id_arg(info, id, RegistrationType, "id")
+        if pk is None or selectors.registration_get(actor=actor, registration_id=pk) is None:
+            return None
+        return one(info, Registration.objects.filter(pk=pk))
 
-    @strawberry.field(description="我的考试 of one year (default: all years).")
-    @db_resolver
-    def my_exams(self, info: strawberry.Info, year: int | None = None) -> list[MyExamType]:
+    @strawberry_django.field(
+        description="我的考试 of one year (default: all years): approved registrations, soonest first; "
+        "each with its site (plan.site), subject, seat, session time, score and examStatus."
+    )
+    def my_exams(self, info: strawberry.Info, year: int | None = None) -> list[RegistrationType]:
         actor = require_actor(info)
-        return [MyExamType.from_row(row) for row in selectors.my_exams(actor=actor, year=year)]
+        return selectors.my_exam_registrations(actor=actor, year=year)  # type: ignore[return-value]
 
     @strawberry.field(description="The years in which the caller has exams (for the year selector).")
     @db_resolver
     def my_exam_years(self, info: strawberry.Info) -> list[int]:
         return selectors.my_exam_years(actor=require_actor(info))
 
-    @strawberry.field(description="成绩查询: every scored exam of the caller, newest first.")
-    @db_resolver
-    def my_score_history(self, info: strawberry.Info) -> list[MyExamType]:
+    @strawberry_django.field(description="成绩查询: every scored exam of the caller, newest first.")
+    def my_score_history(self, info: strawberry.Info) -> list[RegistrationType]:
         actor = require_actor(info)
-        return [MyExamType.from_row(row) for row in selectors.score_history(actor=actor)]
+        return selectors.score_history_registrations(actor=actor)  # type: ignore[return-value]
 
     @strawberry.field(description="准考证 of an approved registration, within its window (else TICKET_NOT_AVAILABLE).")
     @db_resolver
     def admission_ticket(self, info: strawberry.Info, registration_id: strawberry.ID) -> AdmissionTicketResult:
         actor = require_roles(info, Role.CANDIDATE)
         try:
-            ticket = tickets.admission_ticket_get(actor=actor, registration_id=int(registration_id))
+            pk = pk_of(info, registration_id, RegistrationType, field="registrationId")
+            ticket = tickets.admission_ticket_get(actor=actor, registration_id=pk)
         except DomainError as error:
             return AdmissionTicketResult(errors=user_errors(error, info))
         return AdmissionTicketResult(ticket=AdmissionTicketType.from_ticket(ticket))
@@ -116,3 +133,4 @@ class ExamQuery:
         except DomainError as error:
             return AdmissionTicketVerification(valid=False, errors=user_errors(error, info))
         return AdmissionTicketVerification(valid=True, ticket=AdmissionTicketType.from_ticket(ticket))
+

@@ -1,87 +1,86 @@
+"""Exams as a graph: types, subjects, sites, plans with their sessions and subjects, registrations with
+their plan, session, subject and applicant (a `Reviewable`), admission tickets.
+
+Every type is a strawberry-django model type (the optimizer shapes the queries: a nested list costs a
+bounded number of SELECTs); computed fields declare what they read (`only`, `prefetch_related`).
+"""
+
 from __future__ import annotations
 
 import base64
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+import strawberry_django
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from exams.models import ExamMode, ExamPlan, ExamSession, ExamSite, ExamType, Registration, Subject
-from exams.selectors import EXAM_STATUS_LABELS, MyExam
+from exams.models import ExamMode as _ExamMode
+from exams.models import ExamPlan, ExamSession, ExamSite, ExamType, Registration, Subject
+from exams.selectors import EXAM_STATUS_LABELS, exam_status
 from exams.selectors import ExamStatus as _ExamStatus
 from exams.tickets import AdmissionTicket, admission_ticket_pdf
-from reviews.models import ReviewState as _ReviewState
 from schema.base import UserError, db_resolver
-from schema.reviews.types import ReviewState
+from schema.relay import ProvinceNode
+from schema.reviews.types import ReviewableType
 
 ExamStatus = strawberry.enum(_ExamStatus, name="ExamStatus", description="待考 / 已考 / 合格 / 不合格")
+ExamMode = strawberry.enum(_ExamMode, name="ExamMode", description="考试模式")
 
 
-@strawberry.type(name="ExamType", description="考试类型")
-class ExamTypeType:
-    id: strawberry.ID
-    name: str
+class _Public(ProvinceNode):
+    """Exam catalogue rows (types, subjects, sites, plans, sessions): anyone may read them by ID."""
 
     @classmethod
-    def from_model(cls, obj: ExamType) -> ExamTypeType:
-        return cls(id=strawberry.ID(str(obj.pk)), name=obj.name)
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        return queryset
 
 
-@strawberry.type(name="Subject", description="科目, with its pass mark")
-class SubjectType:
-    id: strawberry.ID
+@strawberry_django.type(ExamType, name="ExamType", description="考试类型")
+class ExamTypeType(_Public):
     name: str
-    exam_type_id: strawberry.ID
+    subjects: list[SubjectType]
+
+
+@strawberry_django.type(Subject, name="Subject", description="科目, with its pass mark")
+class SubjectType(_Public):
+    name: str
     pass_mark: Decimal
     full_mark: Decimal
-
-    @classmethod
-    def from_model(cls, obj: Subject) -> SubjectType:
-        return cls(
-            id=strawberry.ID(str(obj.pk)), name=obj.name, exam_type_id=strawberry.ID(str(obj.exam_type_id)),
-            pass_mark=obj.pass_mark, full_mark=obj.full_mark,
-        )
+    exam_type: ExamTypeType
 
 
-@strawberry.type(name="ExamSite", description="考点")
-class ExamSiteType:
-    id: strawberry.ID
+@strawberry_django.type(ExamSite, name="ExamSite", description="考点")
+class ExamSiteType(_Public):
     name: str
     address: str
     region: str
 
-    @classmethod
-    def from_model(cls, obj: ExamSite) -> ExamSiteType:
-        return cls(id=strawberry.ID(str(obj.pk)), name=obj.name, address=obj.address, region=obj.region)
 
-
-@strawberry.type(name="ExamSession", description="场次 with its seats")
-class ExamSessionType:
-    id: strawberry.ID
-    plan_id: strawberry.ID
+@strawberry_django.type(ExamSession, name="ExamSession", description="场次 with its seats")
+class ExamSessionType(_Public):
     name: str
     starts_at: datetime
     ends_at: datetime
     capacity: int
-    remaining: int
-    seats_version: int = strawberry.field(description="Bumped by every seat change; events carry it too.")
+    seats_version: int = strawberry_django.field(description="Bumped by every seat change; events carry it too.")
+    plan: ExamPlanType
 
-    @classmethod
-    def from_model(cls, obj: ExamSession) -> ExamSessionType:
-        return cls(
-            id=strawberry.ID(str(obj.pk)), plan_id=strawberry.ID(str(obj.plan_id)), name=obj.name,
-            starts_at=obj.starts_at, ends_at=obj.ends_at, capacity=obj.capacity, remaining=obj.remaining,
-            seats_version=obj.seats_version,
-        )
+    @strawberry_django.field(only=["capacity", "seats_taken"], description="Seats left (剩余座位数).")
+    def remaining(self, root: ExamSession) -> int:
+        return root.remaining
 
 
-@strawberry.type(name="ExamPlan", description="考试计划")
-class ExamPlanType:
-    id: strawberry.ID
+_SEATS = "seat_rows"
+
+
+@strawberry_django.type(ExamPlan, name="ExamPlan", description="考试计划")
+class ExamPlanType(_Public):
     name: str
     region: str
-    mode: str
-    mode_label: str
+    mode: ExamMode  # type: ignore[valid-type]
     exam_starts_at: datetime
     exam_ends_at: datetime
     registration_opens_at: datetime
@@ -89,119 +88,66 @@ class ExamPlanType:
     review_deadline: datetime
     ticket_opens_at: datetime
     ticket_closes_at: datetime
-    _obj: strawberry.Private[ExamPlan]
+    exam_type: ExamTypeType
+    site: ExamSiteType
+    subjects: list[SubjectType]
+    sessions: list[ExamSessionType]
 
-    @strawberry.field
-    @db_resolver
-    def exam_type(self) -> ExamTypeType:
-        return ExamTypeType.from_model(self._obj.exam_type)
+    @strawberry_django.field(only=["mode"])
+    def mode_label(self, root: ExamPlan) -> str:
+        return str(_ExamMode(root.mode).label)
 
-    @strawberry.field
-    @db_resolver
-    def site(self) -> ExamSiteType:
-        return ExamSiteType.from_model(self._obj.site)
-
-    @strawberry.field
-    @db_resolver
-    def subjects(self) -> list[SubjectType]:
-        return [SubjectType.from_model(s) for s in self._obj.subjects.all()]
-
-    @strawberry.field
-    @db_resolver
-    def sessions(self) -> list[ExamSessionType]:
-        return [ExamSessionType.from_model(s) for s in self._obj.sessions.all()]
-
-    @strawberry.field(description="Seats left over all sessions (剩余座位数).")
-    @db_resolver
-    def remaining_seats(self) -> int:
-        remaining = getattr(self._obj, "remaining_seats", None)
-        if remaining is not None:
-            return int(remaining)
-        return sum(s.remaining for s in self._obj.sessions.all())
-
-    @classmethod
-    def from_model(cls, obj: ExamPlan) -> ExamPlanType:
-        return cls(
-            id=strawberry.ID(str(obj.pk)), name=obj.name, region=obj.region,
-            mode=obj.mode, mode_label=ExamMode(obj.mode).label,
-            exam_starts_at=obj.exam_starts_at, exam_ends_at=obj.exam_ends_at,
-            registration_opens_at=obj.registration_opens_at, registration_closes_at=obj.registration_closes_at,
-            review_deadline=obj.review_deadline, ticket_opens_at=obj.ticket_opens_at,
-            ticket_closes_at=obj.ticket_closes_at, _obj=obj,
-        )
+    @strawberry_django.field(
+        description="Seats left over all sessions (剩余座位数).",
+        prefetch_related=[
+            Prefetch(
+                "sessions", queryset=ExamSession.objects.only("id", "plan_id", "capacity", "seats_taken"),
+                to_attr=_SEATS,
+            )
+        ],
+    )
+    def remaining_seats(self, root: ExamPlan) -> int:
+        rows = getattr(root, _SEATS, None)
+        if rows is None:  # the plan came without the hint (a lone instance): one query
+            rows = list(root.sessions.only("capacity", "seats_taken"))
+        return sum(s.remaining for s in rows)
 
 
-@strawberry.type(name="Registration", description="考试报名, a reviewable request (requestType `registration`)")
-class RegistrationType:
-    id: strawberry.ID
-    state: ReviewState  # type: ignore[valid-type]
-    state_label: str
-    stage: int
-    stages: int
-    version: int
-    opinion: str
-    submitted_at: datetime | None
-    decided_at: datetime | None
+@strawberry_django.type(
+    Registration, name="Registration", description="考试报名, a reviewable request (requestType `registration`)"
+)
+class RegistrationType(ReviewableType):
     pledge_accepted_at: datetime
     seat_number: int | None
     ticket_number: str | None
     score: Decimal | None
-    _obj: strawberry.Private[Registration]
+    score_recorded_at: datetime | None
+    plan: ExamPlanType
+    subject: SubjectType
+    session: ExamSessionType = strawberry_django.field(description="The session, with its seats as they are now.")
 
-    @strawberry.field
-    @db_resolver
-    def plan(self) -> ExamPlanType:
-        return ExamPlanType.from_model(self._obj.plan)
+    @strawberry_django.field(
+        description="One line for a reviewer's queue.", only=["subject__name", "session__name"],
+        select_related=["subject", "session"],
+    )
+    def summary(self, root: Registration) -> str:
+        return root.review_summary()
 
-    @strawberry.field
-    @db_resolver
-    def subject(self) -> SubjectType:
-        return SubjectType.from_model(self._obj.subject)
+    @strawberry_django.field(
+        description="我的考试: 待考 (before the session ends), 已考 (no score yet), 合格 / 不合格.",
+        only=["score", "subject__pass_mark", "session__ends_at"], select_related=["subject", "session"],
+    )
+    def exam_status(self, root: Registration) -> ExamStatus:  # type: ignore[valid-type]
+        return exam_status(root, now=timezone.now())
 
-    @strawberry.field(description="The session, with its seats as they are now.")
-    @db_resolver
-    def session(self) -> ExamSessionType:
-        return ExamSessionType.from_model(ExamSession.objects.get(pk=self._obj.session_id))
-
-    @classmethod
-    def from_model(cls, obj: Registration) -> RegistrationType:
-        return cls(
-            id=strawberry.ID(str(obj.pk)), state=_ReviewState(obj.state), state_label=_ReviewState(obj.state).label,
-            stage=obj.stage, stages=obj.stages, version=obj.version, opinion=obj.opinion,
-            submitted_at=obj.submitted_at, decided_at=obj.decided_at, pledge_accepted_at=obj.pledge_accepted_at,
-            seat_number=obj.seat_number, ticket_number=obj.ticket_number, score=obj.score, _obj=obj,
-        )
+    @strawberry_django.field(only=["score", "subject__pass_mark", "session__ends_at"],
+                             select_related=["subject", "session"])
+    def exam_status_label(self, root: Registration) -> str:
+        return EXAM_STATUS_LABELS[exam_status(root, now=timezone.now())]
 
 
-@strawberry.type(name="MyExam", description="我的考试: one row (site, subject, seat, time, total score, status)")
-class MyExamType:
-    registration_id: strawberry.ID
-    site_name: str
-    site_address: str
-    subject_name: str
-    seat_number: int | None
-    ticket_number: str | None
-    starts_at: datetime
-    ends_at: datetime
-    score: Decimal | None
-    pass_mark: Decimal
-    status: ExamStatus  # type: ignore[valid-type]
-    status_label: str
-
-    @classmethod
-    def from_row(cls, row: MyExam) -> MyExamType:
-        r = row.registration
-        return cls(
-            registration_id=strawberry.ID(str(r.pk)), site_name=r.plan.site.name, site_address=r.plan.site.address,
-            subject_name=r.subject.name, seat_number=r.seat_number, ticket_number=r.ticket_number,
-            starts_at=r.session.starts_at, ends_at=r.session.ends_at, score=r.score, pass_mark=r.subject.pass_mark,
-            status=row.status, status_label=EXAM_STATUS_LABELS[row.status],
-        )
-
-
-@strawberry.type(name="AdmissionTicket", description="准考证")
+@strawberry.type(name="AdmissionTicket", description="准考证: what is printed, as of now.")
 class AdmissionTicketType:
-    registration_id: strawberry.ID
     ticket_number: str
     seat_number: int
     candidate_name: str
@@ -217,6 +163,7 @@ class AdmissionTicketType:
     session_ends_at: datetime
     verify_url: str
     verify_token: str
+    registration: RegistrationType
     _ticket: strawberry.Private[AdmissionTicket]
 
     @strawberry.field(description="The printable PDF (A4, QR code with the verification URL), base64-encoded.")
@@ -227,13 +174,15 @@ class AdmissionTicketType:
     @classmethod
     def from_ticket(cls, ticket: AdmissionTicket) -> AdmissionTicketType:
         return cls(
-            registration_id=strawberry.ID(str(ticket.registration.pk)), ticket_number=ticket.ticket_number,
+            ticket_number=ticket.ticket_number,
             seat_number=ticket.seat_number, candidate_name=ticket.candidate_name,
             id_number_masked=ticket.id_number_masked, plan_name=ticket.plan_name, exam_type=ticket.exam_type,
             mode=ticket.mode, subject_name=ticket.subject_name, site_name=ticket.site_name,
             site_address=ticket.site_address, session_name=ticket.session_name,
             session_starts_at=ticket.session_starts_at, session_ends_at=ticket.session_ends_at,
-            verify_url=ticket.verify_url, verify_token=ticket.verify_token, _ticket=ticket,
+            verify_url=ticket.verify_url, verify_token=ticket.verify_token,
+            registration=ticket.registration,  # type: ignore[arg-type]  # a model instance
+            _ticket=ticket,
         )
 
 

@@ -13,19 +13,20 @@ from typing import Any
 import strawberry
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from graphql import GraphQLError
 
-from core.errors import ErrorCode, message_for
+from core.errors import DomainError, ErrorCode
 from exams.selectors import seat_snapshot
-from schema.base import language
+from schema.base import coded_error
+from schema.exams.types import ExamPlanType, ExamSessionType
+from schema.relay import ProvinceNode, global_id, pk_of
 from subscriptions.coalesce import coalesce
 from subscriptions.listen import joined
 
 
 @strawberry.type(description="Seats of one exam session (场次), as an absolute count.")
 class SeatCount:
-    session_id: strawberry.ID
-    plan_id: strawberry.ID
+    session_id: strawberry.ID = strawberry.field(description="The ExamSession's global ID.")
+    plan_id: strawberry.ID = strawberry.field(description="The ExamPlan's global ID.")
     capacity: int
     remaining: int
     version: int = strawberry.field(description="Grows with every change; a client keeps the highest.")
@@ -34,43 +35,47 @@ class SeatCount:
     def shared_key(self) -> tuple[object, ...]:
         """Public, and the result depends on nothing but these values: watchers share one execution.
 
-        The key is the content itself (not an id, which another test run or province may reuse).
+        The key is the content itself (global IDs name the province; a test run may still reuse them).
         """
         return ("SeatCount", str(self.session_id), str(self.plan_id), self.capacity, self.remaining, self.version)
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> SeatCount:
+    def from_event(cls, info: strawberry.Info, event: dict[str, Any]) -> SeatCount:
         return cls(
-            session_id=strawberry.ID(str(event["sessionId"])),
-            plan_id=strawberry.ID(str(event["planId"])),
+            session_id=global_id(info, ExamSessionType, int(event["sessionId"])),
+            plan_id=global_id(info, ExamPlanType, int(event["planId"])),
             capacity=int(event["capacity"]),
             remaining=int(event["remaining"]),
             version=int(event["version"]),
         )
 
 
-def _error(info: strawberry.Info, code: ErrorCode) -> GraphQLError:
-    return GraphQLError(message_for(code, language=language(info)), extensions={"code": code.value})
+def _pk(info: strawberry.Info, value: strawberry.ID | None, type_: type[ProvinceNode], field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return pk_of(info, value, type_, field=field)
+    except DomainError as error:
+        raise coded_error(info, error) from error
 
 
 @strawberry.type
 class SeatSubscription:
-    @strawberry.subscription(description="Remaining seats of a session or of every session of a plan, live.")
+    @strawberry.subscription(
+        description="Remaining seats of a session or of every session of a plan (global IDs), live."
+    )
     async def seat_availability(
         self, info: strawberry.Info, session_id: strawberry.ID | None = None, plan_id: strawberry.ID | None = None
     ) -> AsyncGenerator[SeatCount, None]:
         if (session_id is None) == (plan_id is None):
-            raise _error(info, ErrorCode.INVALID_INPUT)
-        try:
-            sid = int(session_id) if session_id is not None else None
-            pid = int(plan_id) if plan_id is not None else None
-        except ValueError as error:
-            raise _error(info, ErrorCode.INVALID_INPUT) from error
+            raise coded_error(info, ErrorCode.INVALID_INPUT)
+        sid = _pk(info, session_id, ExamSessionType, "sessionId")
+        pid = _pk(info, plan_id, ExamPlanType, "planId")
         topic = f"exam_session.{sid}" if sid is not None else f"exam_plan.{pid}"
         async with joined(info, topic) as events:
             snapshot = await sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
             if not snapshot:
-                raise _error(info, ErrorCode.NOT_FOUND)
+                raise coded_error(info, ErrorCode.NOT_FOUND)
             seats = (e async for e in events if e.get("kind") == "seats")
             async for event in coalesce(
                 seats,
@@ -79,4 +84,4 @@ class SeatSubscription:
                 interval=settings.SEAT_EVENT_INTERVAL_SECONDS,
                 initial=snapshot,
             ):
-                yield SeatCount.from_event(event)
+                yield SeatCount.from_event(info, event)

@@ -78,7 +78,7 @@ class ProfileMutation:
             profile = services.profile_update(user=actor, actor=actor, changes=input.changes())
         except DomainError as error:
             return ProfileUpdatePayload(errors=user_errors(error, info))
-        return ProfileUpdatePayload(profile=ProfileType.from_model(profile))
+        return ProfileUpdatePayload(profile=profile)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Upload the avatar or an ID card side (JPEG/PNG ≤ 500 KB, multipart).")
     @db_resolver
@@ -92,7 +92,7 @@ class ProfileMutation:
             )
         except DomainError as error:
             return ProfileAttachmentUploadPayload(errors=user_errors(error, info))
-        return ProfileAttachmentUploadPayload(attachment=AttachmentType.from_model(attachment))
+        return ProfileAttachmentUploadPayload(attachment=attachment)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Upload a document for a later request (pdf/doc/docx/jpg/png ≤ 500 KB).")
     @db_resolver
@@ -106,4 +106,4 @@ class ProfileMutation:
             )
         except DomainError as error:
             return DocumentUploadPayload(errors=user_errors(error, info))
-        return DocumentUploadPayload(document=DocumentType.from_model(document))
+        return DocumentUploadPayload(document=document)  # type: ignore[arg-type]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+import strawberry_django
+from django.db.models import Prefetch, QuerySet
 
 from profiles.downloads import FileKind, download_url
-from profiles.models import Attachment, CandidateProfile, Document
-from profiles.selectors import api_name, certificate_locked_fields, profile_missing_items
-from schema.accounts.auth import require_actor
-from schema.base import db_resolver
+from profiles.models import Attachment, CandidateProfile, Document, ProfileFieldLock
+from profiles.selectors import PROFILE_VIEWER_ROLES, REQUIRED_BASIC_FIELDS, api_name, missing_items_of
+from schema.accounts.auth import require_actor, resolve_actor
+from schema.accounts.types import AccountType
+from schema.relay import ProvinceNode
 
 
 @strawberry.enum(name="IdType", description="证件类型")
@@ -74,58 +78,47 @@ def _url(info: strawberry.Info, kind: FileKind, stored: Attachment | Document) -
 _URL_HELP = "A signed link for the caller, valid a few minutes (PLATFORM_DOWNLOAD_LINK_MAX_AGE seconds)."
 
 
-@strawberry.type(name="ProfileAttachment")
-class AttachmentType:
-    id: strawberry.ID
+def _files_visible(queryset: QuerySet[Any], info: strawberry.Info, owner: str) -> QuerySet[Any]:
+    """Rows whose owner (lookup `owner`) is the caller, or all of them for staff who review candidates."""
+    viewer = resolve_actor(info)
+    if viewer is None or viewer.must_change_password:
+        return queryset.none()
+    if viewer.has_role(*PROFILE_VIEWER_ROLES):
+        return queryset
+    return queryset.filter(**{owner: viewer.pk})
+
+
+@strawberry_django.type(Attachment, name="ProfileAttachment", description="头像 or an ID card side.")
+class AttachmentType(ProvinceNode):
     kind: AttachmentKindEnum
     content_type: str
     size: int
     uploaded_at: datetime
-    model: strawberry.Private[Attachment]
 
     @classmethod
-    def from_model(cls, attachment: Attachment) -> AttachmentType:
-        return cls(
-            id=strawberry.ID(str(attachment.pk)),
-            kind=AttachmentKindEnum(attachment.kind),
-            content_type=attachment.content_type,
-            size=attachment.size,
-            uploaded_at=attachment.uploaded_at,
-            model=attachment,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        return _files_visible(queryset, info, "profile__user_id")
 
-    @strawberry.field(description=_URL_HELP)
-    @db_resolver
-    def download_url(self, info: strawberry.Info) -> str:
-        return _url(info, "attachment", self.model)
+    @strawberry_django.field(description=_URL_HELP, only=["sha256"])
+    def download_url(self, root: Attachment, info: strawberry.Info) -> str:
+        return _url(info, "attachment", root)
 
 
-@strawberry.type(name="Document")
-class DocumentType:
-    id: strawberry.ID
+@strawberry_django.type(Document, name="Document", description="A file uploaded for a later request.")
+class DocumentType(ProvinceNode):
     purpose: DocumentPurposeEnum
     file_name: str
     content_type: str
     size: int
     uploaded_at: datetime
-    model: strawberry.Private[Document]
 
     @classmethod
-    def from_model(cls, document: Document) -> DocumentType:
-        return cls(
-            id=strawberry.ID(str(document.pk)),
-            purpose=DocumentPurposeEnum(document.purpose),
-            file_name=document.file_name,
-            content_type=document.content_type,
-            size=document.size,
-            uploaded_at=document.uploaded_at,
-            model=document,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        return _files_visible(queryset, info, "owner_id")
 
-    @strawberry.field(description=_URL_HELP)
-    @db_resolver
-    def download_url(self, info: strawberry.Info) -> str:
-        return _url(info, "document", self.model)
+    @strawberry_django.field(description=_URL_HELP, only=["sha256"])
+    def download_url(self, root: Document, info: strawberry.Info) -> str:
+        return _url(info, "document", root)
 
 
 @strawberry.type(description="What exam registration still needs; `missing` holds field names and attachment:<kind>.")
@@ -138,62 +131,59 @@ class ProfileCompleteness:
         return cls(complete=not missing, missing=missing)
 
 
-@strawberry.type(name="CandidateProfile", description="考生个人信息: basic and extended info, photos.")
-class ProfileType:
-    user_id: strawberry.ID
+@strawberry_django.type(
+    CandidateProfile, name="CandidateProfile", description="考生个人信息: basic and extended info, photos."
+)
+class ProfileType(ProvinceNode):
     real_name: str
     id_type: IdTypeEnum
     id_number: str
     verification: VerificationEnum
-    gender: GenderEnum | None
     birth_date: date | None
     phone: str
     employer: str
     years_in_city_transport: int | None
     ethnicity: str
-    education: EducationEnum | None
     home_address: str
     professional_title: str
     postcode: str
     updated_at: datetime
-    model: strawberry.Private[CandidateProfile]
+    account: AccountType = strawberry_django.field(field_name="user")
+    attachments: list[AttachmentType] = strawberry_django.field(description="Avatar and ID card sides.")
 
     @classmethod
-    def from_model(cls, profile: CandidateProfile) -> ProfileType:
-        return cls(
-            user_id=strawberry.ID(str(profile.user_id)),
-            real_name=profile.real_name,
-            id_type=IdTypeEnum(profile.id_type),
-            id_number=profile.id_number,
-            verification=VerificationEnum(profile.verification),
-            gender=GenderEnum(profile.gender) if profile.gender else None,
-            birth_date=profile.birth_date,
-            phone=profile.phone,
-            employer=profile.employer,
-            years_in_city_transport=profile.years_in_city_transport,
-            ethnicity=profile.ethnicity,
-            education=EducationEnum(profile.education) if profile.education else None,
-            home_address=profile.home_address,
-            professional_title=profile.professional_title,
-            postcode=profile.postcode,
-            updated_at=profile.updated_at,
-            model=profile,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        return _files_visible(queryset, info, "user_id")
 
-    @strawberry.field
-    @db_resolver
-    def attachments(self) -> list[AttachmentType]:
-        return [AttachmentType.from_model(a) for a in self.model.attachments.select_related("profile").order_by("kind")]
+    @strawberry_django.field(only=["gender"])
+    def gender(self, root: CandidateProfile) -> GenderEnum | None:
+        return GenderEnum(root.gender) if root.gender else None
 
-    @strawberry.field(description="Fields printed on a certificate: change them with a certificate change request.")
-    @db_resolver
-    def locked_fields(self) -> list[str]:
-        return sorted(api_name(field) for field in certificate_locked_fields(user=self.model.user_id))
+    @strawberry_django.field(only=["education"])
+    def education(self, root: CandidateProfile) -> EducationEnum | None:
+        return EducationEnum(root.education) if root.education else None
 
-    @strawberry.field
-    @db_resolver
-    def completeness(self) -> ProfileCompleteness:
-        return ProfileCompleteness.of(profile_missing_items(user=self.model.user_id))
+    @strawberry_django.field(
+        description="Fields printed on a certificate: change them with a certificate change request.",
+        prefetch_related=[lambda info: Prefetch("field_locks", queryset=ProfileFieldLock.objects.only(
+            "id", "profile_id", "field"), to_attr="locks_for_api")],
+    )
+    def locked_fields(self, root: CandidateProfile) -> list[str]:
+        locks = getattr(root, "locks_for_api", None)  # prefetched, except on a lone instance (mutation payload)
+        if locks is None:
+            locks = list(root.field_locks.only("field"))
+        fields = [lock.field for lock in locks]
+        return sorted({api_name(field) for field in fields})
+
+    @strawberry_django.field(
+        only=list(REQUIRED_BASIC_FIELDS),
+        prefetch_related=[lambda info: Prefetch("attachments", queryset=Attachment.objects.only(
+            "id", "profile_id", "kind"), to_attr="attachments_for_completeness")],
+    )
+    def completeness(self, root: CandidateProfile) -> ProfileCompleteness:
+        attachments = getattr(root, "attachments_for_completeness", None)  # prefetched, except on a lone instance
+        kinds = {a.kind for a in (attachments if attachments is not None else root.attachments.all())}
+        return ProfileCompleteness.of(missing_items_of(root, kinds))
 
 
 @strawberry.type(description="One of the 56 recognised ethnic groups (GB/T 3304 code and name).")

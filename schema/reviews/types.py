@@ -1,16 +1,38 @@
+"""The `Reviewable` interface every reviewable request type implements, and the audit trail.
+
+Concrete types (Registration in schema/exams, the certificate requests in schema/certificates, later
+enterprises and driver permits) are model types that inherit `ReviewableType`:
+
+    @strawberry_django.type(Registration, name="Registration")
+    class RegistrationType(ReviewableType):
+        plan: ExamPlanType
+        ...
+        @strawberry_django.field(only=[...], select_related=["subject", "session"])
+        def summary(self, root: Registration) -> str: ...   # override with the relations it reads
+
+They get the global ID, the review fields, `applicant` (an Account: real name, profile and photo links for
+staff) and node access (the applicant and the type's reviewers) from here.
+"""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 import strawberry
+import strawberry_django
+from django.db.models import QuerySet
 
+from accounts.models import STAFF_ROLES, Role
 from core.errors import DomainError, ErrorCode
 from core.models import AuditEntry
 from reviews.models import Reviewable
 from reviews.models import ReviewAction as _ReviewAction
 from reviews.models import ReviewState as _ReviewState
-from schema.base import UserError
+from schema.accounts.auth import resolve_actor
+from schema.accounts.types import AccountType
+from schema.base import UserError, coded_error
+from schema.relay import ProvinceNode, node_ref
 
 ReviewState = strawberry.enum(_ReviewState, name="ReviewState", description="States of every reviewable request.")
 ReviewAction = strawberry.enum(_ReviewAction, name="ReviewAction")
@@ -23,53 +45,66 @@ def enum_value(value: object) -> str | None:
 
 def query_error(error: DomainError, info: strawberry.Info) -> Exception:
     """A coded failure of a query (e.g. PERMISSION_DENIED) as a top-level error with its code."""
-    from graphql import GraphQLError
-
-    from schema.base import language
-
-    return GraphQLError(error.message(language(info)), extensions={"code": ErrorCode(error.code).value})
+    return coded_error(info, error)
 
 
-@strawberry.type(name="ReviewItem", description="A reviewable request in a reviewer's queue.")
-class ReviewItemType:
-    request_type: str
-    id: strawberry.ID
+@strawberry_django.interface(
+    Reviewable, name="Reviewable",
+    description="A request that goes through review (registration, certificate requests, …): the object under "
+    "review, with its applicant. Select the concrete type's own fields with `... on Registration { … }`.",
+)
+class ReviewableType(ProvinceNode):
     state: ReviewState  # type: ignore[valid-type]
-    state_label: str
-    stage: int
+    stage: int = strawberry_django.field(description="The stage awaiting (or, once decided, that decided) it.")
     stages: int
-    applicant_username: str
-    applicant_name: str
-    summary: str
     submitted_at: datetime | None
     decided_at: datetime | None
-    opinion: str
-    version: int
+    opinion: str = strawberry_django.field(description="The reviewer's opinion of the last decision.")
+    version: int = strawberry_django.field(description="Pass it back as `expectedVersion` to detect a stale screen.")
+    applicant: AccountType
 
     @classmethod
-    def from_model(cls, obj: Reviewable) -> ReviewItemType:
-        applicant: Any = obj.applicant
-        return cls(
-            request_type=type(obj).REQUEST_TYPE,
-            id=strawberry.ID(str(obj.pk)),
-            state=_ReviewState(obj.state),
-            state_label=_ReviewState(obj.state).label,
-            stage=obj.stage,
-            stages=obj.stages,
-            applicant_username=applicant.username,
-            applicant_name=applicant.real_name or applicant.username,
-            summary=obj.review_summary(),
-            submitted_at=obj.submitted_at,
-            decided_at=obj.decided_at,
-            opinion=obj.opinion,
-            version=obj.version,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        """Through `node`: the applicant, and the staff who review this type (and the province admin)."""
+        viewer = resolve_actor(info)
+        if viewer is None:
+            return queryset.none()
+        model: type[Reviewable] = queryset.model
+        if viewer.has_role(*model.reviewer_roles(), Role.PROVINCE_ADMIN):
+            return queryset
+        return queryset.filter(applicant_id=viewer.pk)
+
+    @strawberry_django.field(description="registration, certificate_change, … (see reviewRequestTypes).")
+    def request_type(self, root: Reviewable) -> str:
+        return type(root).REQUEST_TYPE
+
+    @strawberry_django.field(only=["state"])
+    def state_label(self, root: Reviewable) -> str:
+        return str(_ReviewState(root.state).label)
+
+    @strawberry_django.field(description="One line for a reviewer's queue.")
+    def summary(self, root: Reviewable) -> str:
+        return root.review_summary()
 
 
-@strawberry.type(name="AuditEntry", description="One recorded action: who, when, from which state to which.")
-class AuditEntryType:
+def reviewable_ref(info: strawberry.Info, value: str, *, field: str | None = None) -> tuple[str, int]:
+    """(request type, primary key) of a reviewable request's global ID; `DomainError` BAD_ID / NOT_FOUND."""
+    from strawberry_django.utils.typing import get_django_definition
+
+    node_type, pk = node_ref(info, value, field=field)
+    if not issubclass(node_type, ReviewableType):
+        raise DomainError(ErrorCode.BAD_ID, field=field)
+    model = get_django_definition(node_type, strict=True).model
+    return str(model.REQUEST_TYPE), pk
+
+
+@strawberry_django.type(
+    AuditEntry, name="AuditEntry", description="One recorded action: who, when, from which state to which."
+)
+class AuditEntryType(ProvinceNode):
+    rows_in = "both"
+
     at: datetime
-    actor: str
     action: str
     from_state: str
     to_state: str
@@ -77,16 +112,18 @@ class AuditEntryType:
     data: strawberry.scalars.JSON
 
     @classmethod
-    def from_model(cls, entry: AuditEntry) -> AuditEntryType:
-        return cls(
-            at=entry.at, actor=entry.actor_label, action=entry.action, from_state=entry.from_state,
-            to_state=entry.to_state, opinion=entry.opinion, data=entry.data,
-        )
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        viewer = resolve_actor(info)
+        return queryset if viewer is not None and viewer.has_role(*STAFF_ROLES) else queryset.none()
+
+    @strawberry_django.field(only=["actor_label"], description="Who acted (username), or the system.")
+    def actor(self, root: AuditEntry) -> str:
+        return root.actor_label
 
 
 @strawberry.type
 class ReviewDecisionPayload:
-    item: ReviewItemType | None = None
+    request: ReviewableType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -72,3 +72,4 @@ def upload_graphql(
         except TransportQueryError as error:  # top-level errors (unauthenticated, another province's token)
             return {"data": error.data, "errors": error.errors}
     return {"data": result.data, "errors": result.errors}
+
