@@ -13,6 +13,7 @@ from gql import Client, GraphQLRequest, gql
 
 from tests.support.exams import make_candidate, make_plan
 from tests.support.graphql import post_graphql, ws_transport
+from tests.support.ids import gid
 from tests.support.live_server import free_port
 from tests.support.servers import channel_prefix, redis_url, server_process
 
@@ -35,8 +36,9 @@ def two_servers(provinces: object) -> Iterator[tuple[int, int]]:
 
 def _book(port: int, token: str, setup: Any) -> str:
     choice = {
-        "planId": str(setup.plan.pk), "subjectId": str(setup.subjects[0].pk),
-        "sessionId": str(setup.session.pk), "pledgeAccepted": True,
+        "planId": gid("ExamPlan", "yunnan", setup.plan.pk),
+        "subjectId": gid("Subject", "yunnan", setup.subjects[0].pk),
+        "sessionId": gid("ExamSession", "yunnan", setup.session.pk), "pledgeAccepted": True,
     }
     _, body = post_graphql(
         f"http://127.0.0.1:{port}/graphql/", SUBMIT, host="yunnan.localhost", variables={"i": choice},
@@ -57,7 +59,7 @@ async def test_a_booking_on_one_process_reaches_a_watcher_on_the_other(
 
     async def watch() -> None:
         async with Client(transport=ws_transport("yunnan.localhost", port_b)) as session:
-            request = GraphQLRequest(WATCH, variable_values={"s": str(setup.session.pk)})
+            request = GraphQLRequest(WATCH, variable_values={"s": gid("ExamSession", "yunnan", setup.session.pk)})
             async for result in session.subscribe(request):
                 seen.append(result["seatAvailability"])
 

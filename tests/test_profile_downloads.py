@@ -231,7 +231,7 @@ def test_given_a_reviewer_who_lost_the_role_when_following_an_earlier_link_then_
     )
     url = body["data"]["candidateProfile"]["attachments"][0]["downloadUrl"]
     with province_scope(yunnan):
-        User.objects.filter(pk=reviewer.pk).update(roles=[Role.EXAM_ADMIN])
+        User.objects.filter(pk=reviewer.pk).update(roles=[])
     assert fetch(asgi_server, url, host=YUNNAN).code() == "DOWNLOAD_LINK_INVALID"
 
 

@@ -18,6 +18,7 @@ from tenants.context import province_scope
 from tests.support.auth import make_account
 from tests.support.exams import make_candidate, make_plan
 from tests.support.graphql import post_graphql
+from tests.support.ids import gid
 from tests.support.servers import subprocess_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +55,9 @@ def test_ten_times_n_candidates_book_exactly_n_seats(yunnan: Any) -> None:
     setup = make_plan(yunnan, capacity=N)
     tokens = [make_candidate(yunnan, f"race_{i:03d}", index=i)[1] for i in range(10 * N)]
     _, reviewer = make_account(yunnan, username="race_site", roles=[Role.SITE_REVIEWER], kind=User.Kind.STAFF)
-    choice = {"planId": str(setup.plan.pk), "subjectId": str(setup.subjects[0].pk), "sessionId": str(setup.session.pk)}
+    choice = {"planId": gid("ExamPlan", "yunnan", setup.plan.pk),
+              "subjectId": gid("Subject", "yunnan", setup.subjects[0].pk),
+              "sessionId": gid("ExamSession", "yunnan", setup.session.pk)}
 
     with subprocess_server(workers=4) as url:
         # when all of them submit at the same moment
@@ -78,10 +81,10 @@ def test_ten_times_n_candidates_book_exactly_n_seats(yunnan: Any) -> None:
                 headers={"Authorization": f"Bearer {by_id[registration_id]}"})
             assert body["data"]["registrationWithdraw"] == {"registration": {"state": "WITHDRAWN"}, "errors": []}
         _, body = post_graphql(
-            url, 'mutation($id: ID!) { reviewReject(requestType: "registration", requestId: $id, '
-            'opinion: "照片不清晰") { item { state } errors { code } } }', host="yunnan.localhost",
+            url, 'mutation($id: ID!) { reviewReject(requestId: $id, '
+            'opinion: "照片不清晰") { request { state } errors { code } } }', host="yunnan.localhost",
             variables={"id": ids[2]}, headers={"Authorization": f"Bearer {reviewer}"})
-        assert body["data"]["reviewReject"] == {"item": {"state": "REJECTED"}, "errors": []}
+        assert body["data"]["reviewReject"] == {"request": {"state": "REJECTED"}, "errors": []}
 
         # then their three seats are free again
         assert _seats(setup.session.pk, yunnan) == (N - 3, N - 3)

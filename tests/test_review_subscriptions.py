@@ -16,6 +16,7 @@ from accounts.models import Role
 from subscriptions.publish import publish_after_commit
 from tests.support.auth import make_account
 from tests.support.graphql import ws_transport
+from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,10 +75,11 @@ async def test_each_candidate_receives_only_their_own_results_and_staff_see_the_
     await asyncio.gather(*tasks, return_exceptions=True)
 
     # Then Alice heard it with the opinion, Bob heard nothing, staff saw the queue entry
-    expected = {"requestType": "registration", "requestId": "41", "state": "rejected", "opinion": "材料不全"}
+    request_id = gid("Registration", "yunnan", 41)
+    expected = {"requestType": "registration", "requestId": request_id, "state": "REJECTED", "opinion": "材料不全"}
     assert got["alice"] == [{"myReviewResults": expected}]
     assert got["bob"] == []
-    assert got["staff"] == [{"reviewQueue": {"requestType": "registration", "requestId": "41", "stage": 1}}]
+    assert got["staff"] == [{"reviewQueue": {"requestType": "registration", "requestId": request_id, "stage": 1}}]
     assert bob.pk != alice.pk
 
 
@@ -99,8 +101,9 @@ async def test_a_real_registration_review_reaches_its_candidate_live(asgi_server
     setup = await sync_to_async(make_plan)(yunnan, capacity=5)
     _, token = await sync_to_async(make_candidate)(yunnan, "live_cand")
     (_, site_token), (_, exam_token) = await sync_to_async(reviewers)(yunnan, "live")
-    choice = {"planId": str(setup.plan.pk), "subjectId": str(setup.subjects[0].pk),
-              "sessionId": str(setup.session.pk), "pledgeAccepted": True}
+    choice = {"planId": gid("ExamPlan", "yunnan", setup.plan.pk),
+              "subjectId": gid("Subject", "yunnan", setup.subjects[0].pk),
+              "sessionId": gid("ExamSession", "yunnan", setup.session.pk), "pledgeAccepted": True}
     submit = ("mutation($i: RegistrationInput!) "
               "{ registrationSubmit(input: $i) { registration { id } errors { code } } }")
     _, submitted = await sync_to_async(post_graphql)(
@@ -113,8 +116,8 @@ async def test_a_real_registration_review_reaches_its_candidate_live(asgi_server
     await asyncio.sleep(0.5)
 
     # When the exam site approves, then the exam administration rejects with an opinion
-    approve = "mutation($id: ID!) { reviewApprove(requestType: \"registration\", requestId: $id) { errors { code } } }"
-    reject = ("mutation($id: ID!) { reviewReject(requestType: \"registration\", requestId: $id, "
+    approve = "mutation($id: ID!) { reviewApprove(requestId: $id) { errors { code } } }"
+    reject = ("mutation($id: ID!) { reviewReject(requestId: $id, "
               "opinion: \"照片不清晰\") { errors { code } } }")
     for query, staff_token in [(approve, site_token), (reject, exam_token)]:
         _, decided = await sync_to_async(post_graphql)(
@@ -131,5 +134,5 @@ async def test_a_real_registration_review_reaches_its_candidate_live(asgi_server
 
     # Then the candidate heard both decisions, the rejection with its opinion
     assert [(e["myReviewResults"]["state"], e["myReviewResults"]["opinion"]) for e in got] == [
-        ("under_review", None), ("rejected", "照片不清晰")
+        ("UNDER_REVIEW", None), ("REJECTED", "照片不清晰")
     ]

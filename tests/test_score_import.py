@@ -21,6 +21,7 @@ from tenants.context import province_scope
 from tests.support.auth import make_account
 from tests.support.exam_flow import approved_registration
 from tests.support.exams import make_candidate, make_plan, reviewers
+from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,7 +79,8 @@ def test_scores_are_imported_row_by_row(asgi_server: LiveServer, yunnan: Any) ->
     denied = _multipart(asgi_server.http_url(), candidate_token, {"plan": str(setup.plan.pk)}, "s.xlsx", data)
     assert denied["data"]["scoreImport"]["errors"] == [{"code": "PERMISSION_DENIED"}]
 
-    result = _multipart(asgi_server.http_url(), exam_token, {"plan": str(setup.plan.pk)}, "scores.xlsx", data)
+    plan_id = gid("ExamPlan", "yunnan", setup.plan.pk)
+    result = _multipart(asgi_server.http_url(), exam_token, {"plan": plan_id}, "scores.xlsx", data)
     report = result["data"]["scoreImport"]
     # (a ticket listed twice is ambiguous: its second row is refused)
     assert (report["imported"], report["failed"], report["errors"]) == (1, 5, [])

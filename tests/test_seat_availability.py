@@ -15,6 +15,7 @@ from gql.transport.exceptions import TransportQueryError
 from exams.seats import seat_take
 from tests.support.exams import make_candidate, make_plan
 from tests.support.graphql import post_graphql, ws_transport
+from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,8 +33,9 @@ async def _watch(server: LiveServer, host: str, document: Any, variables: dict[s
 
 def _book(server: LiveServer, token: str, setup: Any) -> str:
     choice = {
-        "planId": str(setup.plan.pk), "subjectId": str(setup.subjects[0].pk),
-        "sessionId": str(setup.session.pk), "pledgeAccepted": True,
+        "planId": gid("ExamPlan", "yunnan", setup.plan.pk),
+        "subjectId": gid("Subject", "yunnan", setup.subjects[0].pk),
+        "sessionId": gid("ExamSession", "yunnan", setup.session.pk), "pledgeAccepted": True,
     }
     _, body = post_graphql(
         server.http_url(), SUBMIT, host="yunnan.localhost", variables={"i": choice},
@@ -60,13 +62,15 @@ async def test_watchers_get_the_count_then_each_change_and_other_provinces_nothi
     by_session: list[Any] = []
     by_plan: list[Any] = []
     other_province: list[Any] = []
+    session_id, plan_id = gid("ExamSession", "yunnan", setup.session.pk), gid("ExamPlan", "yunnan", setup.plan.pk)
+    tj_session_id = gid("ExamSession", "tianjin", tj_setup.session.pk)
     watchers = [
         asyncio.create_task(
-            _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": str(setup.session.pk)}, by_session)
+            _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": session_id}, by_session)
         ),
-        asyncio.create_task(_watch(asgi_server, "yunnan.localhost", BY_PLAN, {"p": str(setup.plan.pk)}, by_plan)),
+        asyncio.create_task(_watch(asgi_server, "yunnan.localhost", BY_PLAN, {"p": plan_id}, by_plan)),
         asyncio.create_task(
-            _watch(asgi_server, "tianjin.localhost", BY_SESSION, {"s": str(tj_setup.session.pk)}, other_province)
+            _watch(asgi_server, "tianjin.localhost", BY_SESSION, {"s": tj_session_id}, other_province)
         ),
     ]
     await _until(lambda: by_session and by_plan and other_province)
@@ -93,7 +97,7 @@ async def test_a_storm_is_coalesced_and_the_last_count_is_the_true_one(asgi_serv
     tokens = [(await sync_to_async(make_candidate)(yunnan, f"storm_{i}", index=i))[1] for i in range(30)]
     seen: list[Any] = []
     watcher = asyncio.create_task(
-        _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": str(setup.session.pk)}, seen)
+        _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": gid("ExamSession", "yunnan", setup.session.pk)}, seen)
     )
     await _until(lambda: bool(seen))
 
@@ -118,7 +122,7 @@ async def test_a_rolled_back_booking_emits_nothing(asgi_server: LiveServer, yunn
     setup = await sync_to_async(make_plan)(yunnan, capacity=5)
     seen: list[Any] = []
     watcher = asyncio.create_task(
-        _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": str(setup.session.pk)}, seen)
+        _watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": gid("ExamSession", "yunnan", setup.session.pk)}, seen)
     )
     await _until(lambda: bool(seen))
 
@@ -136,7 +140,8 @@ async def test_a_rolled_back_booking_emits_nothing(asgi_server: LiveServer, yunn
 
 async def test_unknown_session_and_bad_arguments_are_refused(asgi_server: LiveServer, yunnan: object) -> None:
     with pytest.raises(TransportQueryError) as unknown:
-        await asyncio.wait_for(_watch(asgi_server, "yunnan.localhost", BY_SESSION, {"s": "999999"}, []), 10)
+        unknown_session = {"s": gid("ExamSession", "yunnan", 999999)}
+        await asyncio.wait_for(_watch(asgi_server, "yunnan.localhost", BY_SESSION, unknown_session, []), 10)
     assert unknown.value.errors[0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]
     both = gql("subscription { seatAvailability(sessionId: 1, planId: 1) { remaining } }")
     with pytest.raises(TransportQueryError) as invalid:

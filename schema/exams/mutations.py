@@ -6,6 +6,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.file_uploads import Upload
 
+from accounts.permissions import require_role
 from core.errors import DomainError, ErrorCode
 from exams import services
 from exams.services import RegistrationChoice
@@ -301,6 +302,7 @@ class ExamMutation:
     def score_import(self, info: strawberry.Info, plan_id: strawberry.ID, file: Upload) -> ScoreImportPayload:
         actor = require_actor(info)
         try:
+            require_role(actor, *services.EXAM_STAFF)  # the right before any parsing of the input
             data = file.read()  # type: ignore[attr-defined]
             name = str(getattr(file, "name", "") or "scores.xlsx")
             report = services.score_import(
