@@ -239,7 +239,8 @@ def test_one_snapshot_a_concurrent_move_cannot_make_totals_inconsistent(yunnan: 
     assert seen["yunnan"].get("valid") == 3 and seen["tianjin"].get("valid", 0) == 0
     # And the move did commit: the next national answer sees it whole (2 + 1, one transferred)
     with national_scope():
-        rows = {r.province.slug if r.province else "total": r.counts for r in certificates_by_status_in([yunnan, tianjin])}
+        answer = certificates_by_status_in([yunnan, tianjin])
+    rows = {r.province.slug if r.province else "total": r.counts for r in answer}
     assert rows["yunnan"]["valid"] == 2 and rows["yunnan"]["transferred"] == 1 and rows["tianjin"]["valid"] == 1
     # Control: read province by province without the snapshot, the same move is half-seen (4 valid in total)
     torn = _counts_with_a_move_between_provinces(yunnan, tianjin, certs[1].number, snapshot=False)
@@ -329,7 +330,8 @@ def test_public_national_plan_search_lists_open_plans_of_every_province(yunnan: 
         everything = open_exam_plans_public()
         tianjin_only = open_exam_plans_public(provinces=["tianjin"])
     # Then both open plans show with the province to register in; the closed one does not
-    assert sorted((p.province.slug, p.name) for p in everything.items) == [("tianjin", "天津开放"), ("yunnan", "云南开放")]
+    listed = sorted((p.province.slug, p.name) for p in everything.items)
+    assert listed == [("tianjin", "天津开放"), ("yunnan", "云南开放")]
     assert [p.name for p in tianjin_only.items] == ["天津开放"]
     assert everything.items[0].remaining == 10
 
