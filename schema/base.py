@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from django.conf import settings
 from django.db.models import QuerySet
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry_django.resolvers import django_resolver
 
@@ -21,6 +22,27 @@ ErrorCode = strawberry.enum(_ErrorCode, name="ErrorCode", description="Stable co
 # Resolvers that use the ORM run as they are over HTTP (sync view) and in a worker thread over WebSocket;
 # the province travels with them either way (tenants.context).
 db_resolver: Callable[[Callable[..., Any]], Callable[..., Any]] = django_resolver
+
+
+class PublicError(Exception):
+    """An exception whose message is meant for the client (e.g. unauthenticated); never masked."""
+
+
+class CodedError(GraphQLError, PublicError):
+    """A top-level error with a stable code in `extensions.code` (queries and refusals); never masked."""
+
+    def __init__(self, message: str, *, code: str, params: dict[str, Any] | None = None) -> None:
+        extensions: dict[str, Any] = {"code": code}
+        if params:
+            extensions["params"] = params
+        super().__init__(message, extensions=extensions)
+
+
+def coded_error(info: strawberry.Info, error: _ErrorCode | DomainError) -> CodedError:
+    """A coded top-level error in the caller's language, from a code or a service's DomainError."""
+    if isinstance(error, DomainError):
+        return CodedError(error.message(language(info)), code=_ErrorCode(error.code).value, params=error.params)
+    return CodedError(DomainError(error).message(language(info)), code=error.value)
 
 
 @strawberry.type(description="An expected failure: a stable code, a message in the caller's language.")

@@ -1,4 +1,4 @@
-"""The one place where domain schema modules are merged into the province and national schemas."""
+"""The one place where domain schema modules are merged into the one schema of every endpoint."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.accounts.mutations import AccountProvinceMutation, AccountSessionMutation
 from schema.accounts.queries import AccountQuery
+from schema.base import PublicError
 from schema.certificates.mutations import CertificateMutation
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
-from schema.core.queries import NationalQuery, ProvinceQuery
+from schema.core.queries import CoreQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
@@ -34,12 +35,10 @@ from schema.live.seats import SeatSubscription
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 from schema.profiles.mutations import ProfileMutation
 from schema.profiles.queries import ProfileQuery
+from schema.relay import NodeQuery
 from schema.reviews.mutations import ReviewMutation
 from schema.reviews.queries import ReviewQuery
-
-
-class PublicError(Exception):
-    """An exception whose message is meant for the client (e.g. unauthenticated); never masked."""
+from schema.scope import any_scope, province_only, require_declared_scopes
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -86,31 +85,31 @@ def _config() -> StrawberryConfig:
     )
 
 
-ProvinceRootQuery = merge_types(
-    "Query", (ProvinceQuery, NoticeQuery, AccountQuery, ProfileQuery, ExamQuery, ReviewQuery, CertificateQuery)
+# Scopes: every root field declares where it answers (schema.scope); provincial tables are province-only.
+QUERIES = (
+    any_scope(CoreQuery), NodeQuery, any_scope(NoticeQuery), any_scope(AccountQuery),
+    any_scope(CertificateVerifyQuery),
+    province_only(ProfileQuery), province_only(ExamQuery), province_only(ReviewQuery),
+    province_only(CertificateQuery),
 )
-ProvinceRootMutation = merge_types(
-    "Mutation",
-    (AccountSessionMutation, AccountProvinceMutation, ProfileMutation, ExamMutation, ReviewMutation,
-     CertificateMutation),
+MUTATIONS = (
+    any_scope(AccountSessionMutation),
+    province_only(AccountProvinceMutation), province_only(ProfileMutation), province_only(ExamMutation),
+    province_only(ReviewMutation), province_only(CertificateMutation),
 )
-ProvinceRootSubscription = merge_types("Subscription", (NoticeSubscription, ReviewSubscription, SeatSubscription))
-NationalRootQuery = merge_types("Query", (NationalQuery, NoticeQuery, AccountQuery, CertificateVerifyQuery))
-NationalRootMutation = merge_types("Mutation", (AccountSessionMutation,))
-NationalRootSubscription = merge_types("Subscription", (NoticeSubscription,))
+SUBSCRIPTIONS = (any_scope(NoticeSubscription), province_only(ReviewSubscription), province_only(SeatSubscription))
+require_declared_scopes(*QUERIES, *MUTATIONS, *SUBSCRIPTIONS)
 
-province_schema = strawberry.Schema(
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS)
+Subscription = merge_types("Subscription", SUBSCRIPTIONS)
+
+# The one schema: every province's endpoint and the national one (HTTP and WebSocket) serve it.
+schema = strawberry.Schema(
     execution_context_class=SharedEventExecutionContext,
-    query=ProvinceRootQuery,
-    mutation=ProvinceRootMutation,
-    subscription=ProvinceRootSubscription,
-    extensions=_extensions(),
-    config=_config(),
-)
-national_schema = strawberry.Schema(
-    query=NationalRootQuery,
-    mutation=NationalRootMutation,
-    subscription=NationalRootSubscription,
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
     extensions=_extensions(),
     config=_config(),
 )

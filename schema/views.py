@@ -1,4 +1,8 @@
-"""HTTP and WebSocket endpoints for the two schemas."""
+"""HTTP and WebSocket endpoints: every province and the national scope serve the one schema (schema.root).
+
+Both make the caller visible where strawberry-django looks for it (`request.user` over HTTP, the
+connection's `scope["user"]` over WebSocket), so its permission extensions see bearer-token callers too.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,28 @@ from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from schema.root import national_schema, province_schema
+from schema.root import schema
 
 
-def graphql_http_view(*, national: bool) -> Any:
-    return GraphQLView.as_view(
-        schema=national_schema if national else province_schema,
+class PlatformGraphQLView(GraphQLView):
+    """With a bearer token, `request.user` is the token's account (lazily: only read when a field asks)."""
+
+    def get_context(self, request: Any, response: Any) -> Any:
+        from django.contrib.auth.models import AnonymousUser
+        from django.utils.functional import SimpleLazyObject
+
+        from schema.accounts.auth import actor_from_context
+
+        context = super().get_context(request, response)
+        authorization = request.headers.get("authorization") or ""
+        if authorization[:7].lower() == "bearer ":
+            request.user = SimpleLazyObject(lambda: actor_from_context(context) or AnonymousUser())
+        return context
+
+
+def graphql_http_view() -> Any:
+    return PlatformGraphQLView.as_view(
+        schema=schema,
         graphql_ide="graphiql" if settings.GRAPHQL_IDE else None,
         multipart_uploads_enabled=True,
         allow_queries_via_get=True,
@@ -54,6 +74,7 @@ class PlatformWSConsumer(GraphQLWSConsumer):
 
     async def on_ws_connect(self, context: Any) -> Any:
         from channels.db import database_sync_to_async
+        from django.contrib.auth.models import AnonymousUser
         from strawberry.exceptions import ConnectionRejectionError
         from strawberry.types.unset import UNSET
 
@@ -67,6 +88,7 @@ class PlatformWSConsumer(GraphQLWSConsumer):
                 if key.lower() == b"cookie":
                     cookie = value.decode("latin1")
             context["user"] = await database_sync_to_async(session_user)(cookie)
+            self.scope["user"] = context["user"] or AnonymousUser()
             return UNSET
         if not isinstance(raw, str):
             raise ConnectionRejectionError()
@@ -75,13 +97,13 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         if lookup.user is None:
             code = "PROVINCE_MISMATCH" if lookup.wrong_province else "UNAUTHENTICATED"
             raise ConnectionRejectionError({"code": code})
-        context["user"] = lookup.user
+        context["user"] = self.scope["user"] = lookup.user
         return UNSET
 
 
-def graphql_ws_consumer(*, national: bool) -> Any:
+def graphql_ws_consumer() -> Any:
     return PlatformWSConsumer.as_asgi(
-        schema=national_schema if national else province_schema,
+        schema=schema,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=dt.timedelta(seconds=settings.GRAPHQL_WS_INIT_TIMEOUT_SECONDS),
         max_subscriptions_per_connection=settings.GRAPHQL_WS_MAX_SUBSCRIPTIONS,

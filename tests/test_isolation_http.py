@@ -13,7 +13,7 @@ from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-QUERY = "{ __typename province { slug } notices { totalCount items { title } } }"
+QUERY = "{ __typename province { slug } notices { totalCount edges { node { title } } } }"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_data_of_one_province_is_invisible_from_another_under_interleaved_load(
         status, body = post_graphql(asgi_server.http_url(path), QUERY, host=host)
         assert status == 200, body
         data = body["data"]
-        return slug, data["province"]["slug"], [n["title"] for n in data["notices"]["items"]]
+        return slug, data["province"]["slug"], [e["node"]["title"] for e in data["notices"]["edges"]]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(ask, targets))

@@ -15,7 +15,7 @@ from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-QUERY = gql("{ province { slug } notices { items { title } } }")
+QUERY = gql("{ province { slug } notices { edges { node { title } } } }")
 SUBSCRIPTION = gql("subscription { noticePublished { title body } }")
 
 
@@ -35,7 +35,7 @@ async def test_queries_over_websocket_see_only_their_province_when_interleaved(
             seen = []
             for _ in range(rounds):
                 result = await session.execute(QUERY)
-                seen.append((result["province"]["slug"], [n["title"] for n in result["notices"]["items"]]))
+                seen.append((result["province"]["slug"], [e["node"]["title"] for e in result["notices"]["edges"]]))
             return seen
 
     # When connections of both provinces, by host and prefix, ask at the same time

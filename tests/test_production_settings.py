@@ -23,7 +23,7 @@ import config, os, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 django.setup()
 from django.test import Client
-from schema.root import province_schema
+from schema.root import schema as province_schema
 
 def run(query):
     result = province_schema.execute_sync(query)

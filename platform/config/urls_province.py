@@ -10,7 +10,7 @@ from schema.views import graphql_http_view
 admin.site.site_header = "交通运输安全考核平台 · 省级管理"
 
 urlpatterns = [
-    path("graphql/", graphql_http_view(national=False), name="graphql"),
+    path("graphql/", graphql_http_view(), name="graphql"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Private files: short-lived signed links (what the API hands out), or the caller's own token.

@@ -8,7 +8,7 @@ from schema.views import graphql_http_view
 from tenants.admin import national_admin_site
 
 urlpatterns = [
-    path("graphql/", graphql_http_view(national=True), name="graphql"),
+    path("graphql/", graphql_http_view(), name="graphql"),
     path("healthz", healthz, name="healthz"),
     path("verify", verify, name="certificate-verify"),
     path("admin/", national_admin_site.urls),

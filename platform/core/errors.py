@@ -111,6 +111,11 @@ class ErrorCode(StrEnum):
     PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
     DATE_RANGE_INVALID = "DATE_RANGE_INVALID"
 
+    # One graph (issue 10): scopes of root fields, global IDs
+    PROVINCE_SCOPE_ONLY = "PROVINCE_SCOPE_ONLY"
+    NATIONAL_SCOPE_ONLY = "NATIONAL_SCOPE_ONLY"
+    BAD_ID = "BAD_ID"
+
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
 MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
@@ -202,6 +207,10 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.PROVINCE_NOT_IN_SCOPE: ("所选省份不在您的监管范围内", "A chosen province is outside your supervision."),
     ErrorCode.PURPOSE_REQUIRED: ("查询个人信息请填写查询目的（至少4个字）", "State the purpose of this personal-data query (at least 4 characters)."),
     ErrorCode.DATE_RANGE_INVALID: ("起止日期无效（起始日期须早于截止日期，跨度不超过3年）", "The date range is invalid (start before end, at most 3 years)."),
+    # One graph (issue 10)
+    ErrorCode.PROVINCE_SCOPE_ONLY: ("该功能仅在省级平台提供", "Available on a province's endpoint only."),
+    ErrorCode.NATIONAL_SCOPE_ONLY: ("该功能仅在全国平台提供", "Available on the national endpoint only."),
+    ErrorCode.BAD_ID: ("标识无效", "This ID is not valid here (malformed or of another type)."),
 }
 
 

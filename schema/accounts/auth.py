@@ -80,6 +80,18 @@ def resolve_actor(info: strawberry.Info) -> User | None:
     return user
 
 
+class _ContextOnly:
+    """What `resolve_actor` reads of an Info (its context): lets the views resolve the caller up front."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def actor_from_context(context: Any) -> User | None:
+    """`resolve_actor` for an operation's context (HTTP view, WebSocket consumer), before any resolver runs."""
+    return resolve_actor(_ContextOnly(context))  # type: ignore[arg-type]
+
+
 def require_actor(info: strawberry.Info, *, allow_pending_password_change: bool = False) -> User:
     """The caller's account; unauthenticated calls are refused with a top-level error.
 

@@ -8,15 +8,8 @@ from tenants.selectors import province_list
 
 
 @strawberry.type
-class ProvinceQuery:
-    @strawberry.field(description="The province this endpoint serves.")
-    def province(self, info: strawberry.Info) -> ProvinceType:
-        return ProvinceType.from_tenant(province_of(info))
-
-
-@strawberry.type
-class NationalQuery:
-    @strawberry.field(description="The national scope itself.")
+class CoreQuery:
+    @strawberry.field(description="The province this endpoint serves (the national scope on the national endpoint).")
     def province(self, info: strawberry.Info) -> ProvinceType:
         return ProvinceType.from_tenant(province_of(info))
 

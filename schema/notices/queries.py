@@ -4,25 +4,39 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
+import strawberry_django
+from django.db.models import QuerySet
+from strawberry_django.relay import DjangoListConnection
 
+from core.errors import DomainError
 from notices import selectors
+from notices.models import Notice
 from notices.services import TOPIC
-from schema.base import Page, db_resolver, paginate
+from schema.base import coded_error, db_resolver
 from schema.notices.types import NoticeType
+from schema.relay import pk_of
 from subscriptions.listen import listen
 
 
 @strawberry.type
 class NoticeQuery:
-    @strawberry.field(description="通知公告 of this province (or national ones on the national endpoint).")
-    @db_resolver
-    def notices(self, search: str | None = None, offset: int = 0, limit: int = 20) -> Page[NoticeType]:
-        return Page[NoticeType](**paginate(selectors.notice_list(search=search), offset=offset, limit=limit))
+    @strawberry_django.connection(
+        DjangoListConnection[NoticeType],
+        description="通知公告 of this province (national ones on the national endpoint), newest first.",
+    )
+    def notices(self, search: str | None = None) -> QuerySet[Notice]:
+        return selectors.notice_list(search=search)
 
-    @strawberry.field
+    @strawberry.field(description="One notice by its global ID; null when not found here.")
     @db_resolver
-    def notice(self, id: strawberry.ID) -> NoticeType | None:
-        return selectors.notice_get(notice_id=int(id))  # type: ignore[return-value]
+    def notice(self, info: strawberry.Info, id: strawberry.ID) -> NoticeType | None:
+        try:
+            pk = pk_of(info, id, NoticeType, field="id")
+        except DomainError as error:
+            if error.code == "NOT_FOUND":
+                return None
+            raise coded_error(info, error) from error
+        return selectors.notice_get(notice_id=pk)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -32,4 +46,4 @@ class NoticeSubscription:
         event: dict[str, Any]
         async for event in listen(info, TOPIC):
             if event.get("kind") == "notice_published":
-                yield NoticeType.from_event(event)
+                yield NoticeType.from_event(event)  # type: ignore[misc]

@@ -3,23 +3,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import strawberry
 import strawberry_django
 
 from notices.models import Notice
+from schema.relay import ProvinceNode
 
 
-@strawberry_django.type(Notice, name="Notice")
-class NoticeType:
-    id: strawberry.ID
+@strawberry_django.type(Notice, name="Notice", description="通知公告 of a province (or a national one).")
+class NoticeType(ProvinceNode):
+    rows_in = "both"  # each province and the national scope have their own notices
+
     title: str
     body: str
     published_at: datetime
 
-    @classmethod
-    def from_event(cls, event: dict[str, Any]) -> NoticeType:
-        return cls(
-            id=strawberry.ID(str(event["id"])),
+    @staticmethod
+    def from_event(event: dict[str, Any]) -> Notice:
+        """The published notice as an unsaved instance built from its event (no query per watcher)."""
+        return Notice(
+            pk=int(event["id"]),
             title=str(event["title"]),
             body=str(event["body"]),
             published_at=datetime.fromisoformat(str(event["publishedAt"])),
