@@ -195,6 +195,8 @@ CERTIFICATE_PUBLICITY_DAYS = _env_int("PLATFORM_CERTIFICATE_PUBLICITY_DAYS", 7)
 # National regulators (issue 11): a request waiting longer than this (exam registrations: past their plan's
 # review deadline) counts as overdue in the national service-level view and statistics.
 PLATFORM_REVIEW_SLA_DAYS = _env_int("PLATFORM_REVIEW_SLA_DAYS", 20)
+# How often the national dashboard subscription re-reads its counters (it sends only changes).
+NATIONAL_DASHBOARD_INTERVAL_SECONDS = float(_env("PLATFORM_NATIONAL_DASHBOARD_INTERVAL", "2"))
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # the domain's own rules live in accounts.validators
 
