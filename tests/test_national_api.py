@@ -83,14 +83,14 @@ def test_certificate_search_needs_a_purpose_and_every_read_is_audited(
 ) -> None:
     _certificates(yunnan, tianjin)
     regulator, token = make_regulator("reg_all")
-    query = """query($purpose: String!, $after: String) {
-      regulatorCertificates(purpose: $purpose, filter: {holderIdNumber: "%s"}, first: 1, after: $after) {
+    query = """query($purpose: String!, $after: String, $person: String) {
+      regulatorCertificates(purpose: $purpose, filter: {holderIdNumber: $person}, first: 1, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }
-        edges { node { id number holderIdNumber province { slug } } } } }""" % PERSON
+        edges { node { id number holderIdNumber province { slug } } } } }"""
     # When searching without a purpose, then page by page with one
-    refused = _call(asgi_server, query, token=token, purpose="")
-    first = _call(asgi_server, query, token=token, purpose="投诉核查")["data"]["regulatorCertificates"]
-    second = _call(asgi_server, query, token=token, purpose="投诉核查",
+    refused = _call(asgi_server, query, token=token, purpose="", person=PERSON)
+    first = _call(asgi_server, query, token=token, purpose="投诉核查", person=PERSON)["data"]["regulatorCertificates"]
+    second = _call(asgi_server, query, token=token, purpose="投诉核查", person=PERSON,
                    after=first["pageInfo"]["endCursor"])["data"]["regulatorCertificates"]
     # Then the refusal is coded, the pages walk both provinces, each node names its province's global ID
     assert _code(refused) == "PURPOSE_REQUIRED"
@@ -146,9 +146,9 @@ def test_person_across_provinces_and_public_open_plans(asgi_server: LiveServer, 
     make_plan(yunnan, name="云南开放计划")
     make_plan(tianjin, name="天津已截止", open_window=False)
     _, token = make_regulator("reg_all")
-    person = _call(asgi_server, """query { regulatorPerson(idNumber: "%s", purpose: "身份核查") {
-        province { slug } certificates { number } } }""" % PERSON, token=token)["data"]["regulatorPerson"]
-    plans = _call(asgi_server, "{ nationalExamPlans { totalCount edges { node { name remaining province { slug } } } } }")
+    person = _call(asgi_server, """query($p: String!) { regulatorPerson(idNumber: $p, purpose: "身份核查") {
+        province { slug } certificates { number } } }""", token=token, p=PERSON)["data"]["regulatorPerson"]
+    plans = _call(asgi_server, "{ nationalExamPlans { totalCount edges { node { name remaining province { slug } }}}}}")
     assert sorted(p["province"]["slug"] for p in person) == ["tianjin", "yunnan"]
     assert plans["data"]["nationalExamPlans"]["totalCount"] == 1
     assert plans["data"]["nationalExamPlans"]["edges"][0]["node"] == {
