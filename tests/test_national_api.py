@@ -148,7 +148,7 @@ def test_person_across_provinces_and_public_open_plans(asgi_server: LiveServer, 
     _, token = make_regulator("reg_all")
     person = _call(asgi_server, """query($p: String!) { regulatorPerson(idNumber: $p, purpose: "身份核查") {
         province { slug } certificates { number } } }""", token=token, p=PERSON)["data"]["regulatorPerson"]
-    plans = _call(asgi_server, "{ nationalExamPlans { totalCount edges { node { name remaining province { slug } }}}}}")
+    plans = _call(asgi_server, "{ nationalExamPlans { totalCount edges { node { name remaining province { slug } }}}}")
     assert sorted(p["province"]["slug"] for p in person) == ["tianjin", "yunnan"]
     assert plans["data"]["nationalExamPlans"]["totalCount"] == 1
     assert plans["data"]["nationalExamPlans"]["edges"][0]["node"] == {
