@@ -69,6 +69,12 @@ class ProvinceNode(relay.Node):
     def resolve_node(
         cls, node_id: str, *, info: strawberry.Info, required: bool = False
     ) -> Any:
+        parts = _split(node_id)
+        if parts and parts[0] != NATIONAL_LABEL and cls.rows_in == "province" and is_national(info):
+            # A regulator's read-only drill-down into a province (schema.national.drill); null for anyone else.
+            from schema.national.drill import regulator_node
+
+            return regulator_node(cls, info, parts[0], parts[1], node_id=node_id)
         pk = cls.local_pk(info, node_id)
         if pk is None:
             if required:

@@ -32,6 +32,7 @@ from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
 from schema.live.reviews import ReviewSubscription
 from schema.live.seats import SeatSubscription
+from schema.national.drill import province_bound_extension
 from schema.national.live import NationalSubscription
 from schema.national.queries import NationalQuery
 from schema.notices.queries import NoticeQuery, NoticeSubscription
@@ -70,6 +71,7 @@ def _extensions() -> list[Any]:
         QueryLimits,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         DjangoOptimizerExtension,
+        province_bound_extension,  # national drill-down (schema.national.drill); a no-op in provinces
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
