@@ -16,12 +16,12 @@ def seed(*, province: Any, say: Callable[[str], None]) -> None:
     admin = User.objects.filter(username="national_admin").first()
     if admin is not None:
         RegulatorScope.objects.get_or_create(user=admin, defaults={"provinces": [], "created_by": "demo"})
-    regional = User.objects.filter(username="regulator_yunnan").first()
+    regional = User.objects.filter(username="national_regulator_yn").first()
     if regional is None:
-        regional = User(username="regulator_yunnan", roles=[Role.NATIONAL_REGULATOR], kind=User.Kind.STAFF,
+        regional = User(username="national_regulator_yn", roles=[Role.NATIONAL_REGULATOR], kind=User.Kind.STAFF,
                         real_name="西南监管员")
         regional.set_password(DEMO_PASSWORD)
         regional.save()
     RegulatorScope.objects.get_or_create(user=regional, defaults={"provinces": ["yunnan"], "created_by": "demo"})
-    say(f"  account regulator_yunnan / {DEMO_PASSWORD}  login as staff on the national endpoint "
+    say(f"  account national_regulator_yn / {DEMO_PASSWORD}  login as staff on the national endpoint "
         "(regional regulator: Yunnan only)")
