@@ -66,6 +66,9 @@ class ProvinceNode(relay.Node):
 
     @classmethod
     def resolve_id(cls, root: Any, *, info: strawberry.Info) -> str:
+        bound = getattr(root, "_platform_province", None)  # read by a regulator inside its province
+        if bound is not None and cls.rows_in == "province":
+            return f"{bound.slug}:{root.pk}"
         return f"{cls.id_scope(info)}:{root.pk}"
 
     @classmethod
@@ -87,6 +90,13 @@ class ProvinceNode(relay.Node):
     def resolve_node(
         cls, node_id: str, *, info: strawberry.Info, required: bool = False
     ) -> Any:
+        parts = _split(node_id)
+        if parts and parts[0] != NATIONAL_LABEL and cls.rows_in == "province" and is_national(info):
+            # A regulator's read-only drill-down into a province (schema.national.drill); null for anyone else.
+            from schema.national.drill import regulator_node
+
+            return regulator_node(cls, info, parts[0], parts[1], node_id=node_id)
+
         def fetch() -> Any:
             pk = cls.local_pk(info, node_id)
             found = cls._fetch(info, [pk]).get(pk) if pk is not None else None
@@ -178,6 +188,10 @@ def _node_type(info: strawberry.Info, value: str) -> tuple[type[ProvinceNode], s
         node_type, pk = node_ref(info, value)
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
+            gid = decode(value)
+            named = gid.resolve_type(info) if gid is not None else None
+            if gid is not None and is_national(info) and getattr(named, "rows_in", "") == "province":
+                return named, gid.node_id  # type: ignore[return-value]  # a province's object: drill-down
             return None
         raise coded_error(info, error) from error
     return node_type, f"{node_type.id_scope(info)}:{pk}"

@@ -33,13 +33,16 @@ from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
 from schema.live.reviews import ReviewSubscription
 from schema.live.seats import SeatSubscription
+from schema.national.drill import province_bound_extension
+from schema.national.live import NationalSubscription
+from schema.national.queries import NationalQuery
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 from schema.profiles.mutations import ProfileMutation
 from schema.profiles.queries import ProfileQuery
 from schema.relay import NodeQuery
 from schema.reviews.mutations import ReviewMutation
 from schema.reviews.queries import ReviewQuery
-from schema.scope import any_scope, province_only, require_declared_scopes
+from schema.scope import any_scope, national_only, province_only, require_declared_scopes
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -69,6 +72,7 @@ def _extensions() -> list[Any]:
         QueryLimits,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         DjangoOptimizerExtension,
+        province_bound_extension,  # national drill-down (schema.national.drill); a no-op in provinces
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
@@ -91,14 +95,17 @@ QUERIES = (
     any_scope(CoreQuery), NodeQuery, any_scope(NoticeQuery), any_scope(AccountQuery),
     any_scope(CertificateVerifyQuery),
     province_only(ProfileQuery), province_only(ExamQuery), province_only(ReviewQuery),
-    province_only(CertificateQuery),
+    province_only(CertificateQuery), national_only(NationalQuery),
 )
 MUTATIONS = (
     any_scope(AccountSessionMutation),
     province_only(AccountProvinceMutation), province_only(ProfileMutation), province_only(ExamMutation),
     province_only(ReviewMutation), province_only(CertificateMutation),
 )
-SUBSCRIPTIONS = (any_scope(NoticeSubscription), province_only(ReviewSubscription), province_only(SeatSubscription))
+SUBSCRIPTIONS = (
+    national_only(NationalSubscription), any_scope(NoticeSubscription), province_only(ReviewSubscription),
+    province_only(SeatSubscription),
+)
 require_declared_scopes(*QUERIES, *MUTATIONS, *SUBSCRIPTIONS)
 
 Query = merge_types("Query", QUERIES)

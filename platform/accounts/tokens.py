@@ -26,6 +26,8 @@ def _scope_label() -> str:
     scope = current_scope()
     if scope is None:
         raise RuntimeError("tokens are issued within a province or the national scope")
+    if scope.is_national:  # the registry row (slug "national") or national_scope()'s stand-in: one label
+        return "national"
     return str(getattr(scope.tenant, "slug", scope.schema_name))
 
 

@@ -45,7 +45,7 @@ class Certificate(models.Model):
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
     # What is printed on the certificate, as issued (changed only through approved change requests).
     holder_name = models.CharField(max_length=100)
-    holder_id_number = models.CharField(max_length=32)
+    holder_id_number = models.CharField(max_length=32, db_index=True)  # national person look-ups
     category = models.ForeignKey(CertificateCategory, on_delete=models.PROTECT)
     employer = models.CharField(max_length=200, blank=True)
     region = models.CharField(max_length=100, blank=True)

@@ -66,6 +66,7 @@ SHARED_APPS = [
     "accounts",
     "notices",
     "registry",
+    "national",
 ]
 # Apps whose tables exist once per province schema. Apps listed in both also have a national copy
 # in the public schema (national accounts, national notices, the national audit trail).
@@ -191,6 +192,11 @@ DOWNLOAD_LINK_MAX_AGE_SECONDS = _env_int("PLATFORM_DOWNLOAD_LINK_MAX_AGE", 300)
 STORAGE_SWEEP_MIN_AGE_SECONDS = _env_int("PLATFORM_STORAGE_SWEEP_MIN_AGE", 3600)
 # 公示期: a passed exam's score is published this many days before the certificate can be applied for.
 CERTIFICATE_PUBLICITY_DAYS = _env_int("PLATFORM_CERTIFICATE_PUBLICITY_DAYS", 7)
+# National regulators (issue 11): a request waiting longer than this (exam registrations: past their plan's
+# review deadline) counts as overdue in the national service-level view and statistics.
+PLATFORM_REVIEW_SLA_DAYS = _env_int("PLATFORM_REVIEW_SLA_DAYS", 20)
+# How often the national dashboard subscription re-reads its counters (it sends only changes).
+NATIONAL_DASHBOARD_INTERVAL_SECONDS = float(_env("PLATFORM_NATIONAL_DASHBOARD_INTERVAL", "2"))
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # the domain's own rules live in accounts.validators
 

@@ -105,6 +105,12 @@ class ErrorCode(StrEnum):
     MATERIALS_MISSING = "MATERIALS_MISSING"
     EXPLANATION_REQUIRED = "EXPLANATION_REQUIRED"
 
+    # National regulators (issue 11)
+    NOT_REGULATOR = "NOT_REGULATOR"
+    PROVINCE_NOT_IN_SCOPE = "PROVINCE_NOT_IN_SCOPE"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    DATE_RANGE_INVALID = "DATE_RANGE_INVALID"
+
     # One graph (issue 10): scopes of root fields, global IDs
     PROVINCE_SCOPE_ONLY = "PROVINCE_SCOPE_ONLY"
     NATIONAL_SCOPE_ONLY = "NATIONAL_SCOPE_ONLY"
@@ -196,6 +202,11 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.CERTIFICATE_NOT_FOUND: ("未找到该证书", "No certificate with this number."),
     ErrorCode.MATERIALS_MISSING: ("请上传所需的证明材料", "Required supporting documents are missing."),
     ErrorCode.EXPLANATION_REQUIRED: ("请填写说明", "Enter an explanation."),
+    # National regulators (issue 11)
+    ErrorCode.NOT_REGULATOR: ("仅限监管账号（国家或区域监管）使用", "Only national or regional regulator accounts may do this."),
+    ErrorCode.PROVINCE_NOT_IN_SCOPE: ("所选省份不在您的监管范围内", "A chosen province is outside your supervision."),
+    ErrorCode.PURPOSE_REQUIRED: ("查询个人信息请填写查询目的（至少4个字）", "State the purpose of this personal-data query (at least 4 characters)."),
+    ErrorCode.DATE_RANGE_INVALID: ("起止日期无效（起始日期须早于截止日期，跨度不超过3年）", "The date range is invalid (start before end, at most 3 years)."),
     # One graph (issue 10)
     ErrorCode.PROVINCE_SCOPE_ONLY: ("该功能仅在省级平台提供", "Available on a province's endpoint only."),
     ErrorCode.NATIONAL_SCOPE_ONLY: ("该功能仅在全国平台提供", "Available on the national endpoint only."),
