@@ -17,6 +17,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -31,6 +32,7 @@ from schema.core.queries import CoreQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
+from schema.hardening import HardeningErrors, HardeningGuards
 from schema.live.reviews import ReviewSubscription
 from schema.live.seats import SeatSubscription
 from schema.national.drill import province_bound_extension
@@ -46,8 +48,10 @@ from schema.scope import any_scope, national_only, province_only, require_declar
 
 
 def _should_mask(error: GraphQLError) -> bool:
+    # A GraphQLError raised in a resolver (coded: unauthenticated, not found, scope) reaches us wrapped, with
+    # itself as `original_error`: it keeps its code and message. Only unexpected exceptions are masked.
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    return original is not None and not isinstance(original, (PublicError, GraphQLError))
 
 
 # The limiters' rule classes are built once: ValidationCache keys on the rule classes, and a limiter
@@ -67,6 +71,7 @@ class QueryLimits(AddValidationRules):
 
 def _extensions() -> list[Any]:
     extensions: list[Any] = [
+        HardeningGuards,  # first: refuses (NUL bytes, expensive fields per request) before other hooks enter
         ParserCache,
         ValidationCache,
         QueryLimits,
@@ -80,6 +85,7 @@ def _extensions() -> list[Any]:
         extensions.append(
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error. 服务器内部错误")
         )
+    extensions.append(HardeningErrors)  # after MaskErrors: its result hook runs first (database errors coded)
     return extensions
 
 
@@ -113,8 +119,24 @@ Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 # The one schema: every province's endpoint and the national one (HTTP and WebSocket) serve it.
+def _uploaded_file(value: Any) -> Any:
+    """An Upload must be a file of the multipart request; a string or number in its place is invalid input
+    (a validation error for the caller), never an AttributeError in a resolver."""
+    if not (hasattr(value, "read") and hasattr(value, "name")):
+        raise GraphQLError(
+            "Upload expects a file sent as a multipart part (GraphQL multipart request spec)",
+            extensions={"code": "INVALID_INPUT"},
+        )
+    return value
+
+
+UploadFile = strawberry.scalar(
+    name="Upload", description="Represents a file upload.", serialize=lambda v: v, parse_value=_uploaded_file
+)
+
 schema = strawberry.Schema(
     execution_context_class=SharedEventExecutionContext,
+    scalar_overrides={Upload: UploadFile},
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -144,7 +144,8 @@ class PasswordRecovery(models.Model):
     """One password-recovery attempt: opened by account + captcha, closed by code + new password."""
 
     key_hash = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # None: a decoy opened for an unknown account, answered like a real one (no account enumeration)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     channel = models.CharField(max_length=8, choices=VerificationCode.Channel.choices, blank=True)

@@ -26,7 +26,14 @@ from accounts.captcha import captcha_text, render_captcha_png
 from accounts.messaging import Message, message_send
 from accounts.models import STAFF_ROLES, Captcha, PasswordRecovery, Role, User, VerificationCode
 from accounts.permissions import require_role
-from accounts.throttle import throttle_clear, throttle_fail, throttle_locked_until, throttle_take
+from accounts.throttle import (
+    GuardedCheck,
+    throttle_clear,
+    throttle_fail,
+    throttle_guarded_check,
+    throttle_locked_until,
+    throttle_take,
+)
 from accounts.tokens import auth_token_issue, auth_token_revoke, auth_tokens_revoke_all
 from accounts.validators import (
     mask_email,
@@ -116,6 +123,14 @@ def captcha_issue(*, client_address: str = "", text: str | None = None, now: dat
     return IssuedCaptcha(id=captcha_id, png=render_captcha_png(answer), expires_at=captcha.expires_at)
 
 
+def _is_test_answer(answer: str) -> bool:
+    """The test-only answer (settings refuse it in production) passes any live captcha."""
+    test_answer = settings.CAPTCHA_TEST_ANSWER
+    if not test_answer or settings.PRODUCTION:
+        return False
+    return hmac.compare_digest(answer.strip().upper().encode(), test_answer.strip().upper().encode())
+
+
 def _captcha_spend(*, captcha_id: str, answer: str, now: datetime) -> None:
     """Check and spend a captcha (right or wrong, it cannot be tried again)."""
     try:
@@ -132,6 +147,8 @@ def _captcha_spend(*, captcha_id: str, answer: str, now: datetime) -> None:
             captcha.save(update_fields=["used_at"])
             if captcha.expires_at <= now:
                 error = DomainError(ErrorCode.CAPTCHA_EXPIRED, field="captchaAnswer")
+            elif _is_test_answer(answer):
+                pass  # PLATFORM_CAPTCHA_TEST_ANSWER: portals' integration tests (never in production)
             elif not hmac.compare_digest(captcha.answer_hash, _digest("captcha", str(key), answer.strip().upper())):
                 error = DomainError(ErrorCode.CAPTCHA_INVALID, field="captchaAnswer")
     if error is not None:
@@ -199,12 +216,14 @@ def _code_send(
 
 
 def _code_use(
-    *, purpose: str, destination: str, user: User | None, code: str, now: datetime, field: str
+    *, purpose: str, destination: str, user: User | None, code: str, now: datetime, field: str,
+    consume: bool = True,
 ) -> DomainError | None:
     """Check the newest code of (purpose, destination[, user]) inside the caller's transaction.
 
-    Right: it is marked used, None is returned. Wrong: its wrong-try counter goes up (the N-th wrong
-    try burns it) and the error is *returned*, so that the caller can commit the count, then raise.
+    Right: it is marked used (unless `consume` is off), None is returned. Wrong: its wrong-try counter goes
+    up (the N-th wrong try burns it) and the error is *returned*, so that the caller can commit the count,
+    then raise.
     """
     row = (
         VerificationCode.objects.select_for_update()
@@ -231,9 +250,26 @@ def _code_use(
         row.save(update_fields=["attempts"])
         tries_left = CODE_MAX_WRONG_TRIES - row.attempts
         return DomainError(ErrorCode.VERIFICATION_CODE_INVALID, field=field, params={"triesLeft": tries_left})
-    row.used_at = now
-    row.save(update_fields=["used_at"])
+    if consume:
+        row.used_at = now
+        row.save(update_fields=["used_at"])
     return None
+
+
+def _code_try_spend(*, purpose: str, destination: str, now: datetime) -> None:
+    """Count one try on the newest code of (purpose, destination) without a wrong answer (see registration)."""
+    row = (
+        VerificationCode.objects.select_for_update()
+        .filter(purpose=purpose, destination=destination, user=None)
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None:
+        return
+    row.attempts += 1
+    if row.attempts >= CODE_MAX_WRONG_TRIES:
+        row.burned_at = now
+    row.save(update_fields=["attempts", "burned_at"])
 
 
 def verification_code_send(
@@ -270,10 +306,12 @@ def account_register(
     sms_code: str,
     id_number: str | None = None,
     real_name: str | None = None,
+    client_address: str = "",
     now: datetime | None = None,
 ) -> User:
     """Register a candidate (seeds 000, 002). Every broken input rule is reported at once; the SMS code is
-    only tried (and its wrong-try counter only moves) once the rest of the form is right."""
+    only tried (and its wrong-try counter only moves) once the rest of the form is right; taken usernames,
+    phones and ID numbers are only reported after a right code (issue 17)."""
     now = _now(now)
     errors: list[DomainError] = []
     clean_username = clean_phone = clean_id = clean_name = ""
@@ -301,22 +339,39 @@ def account_register(
             _collect(errors, error)
     if not sms_code.strip():
         errors.append(DomainError(ErrorCode.VERIFICATION_CODE_INVALID, field="smsCode"))
-    if clean_username and User.objects.filter(username__iexact=clean_username).exists():
-        errors.append(DomainError(ErrorCode.USERNAME_TAKEN, field="username"))
-    if clean_phone and User.objects.filter(phone=clean_phone).exists():
-        errors.append(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
-    if clean_id and User.objects.filter(Q(id_number=clean_id) | Q(username=clean_id)).exists():
-        errors.append(DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber"))
-    _raise_all(errors)
+    _raise_all(errors)  # the form's own rules: no fact about other accounts in these answers
+    if client_address:
+        throttle_take(
+            key=f"register:address:{client_address}", limit=settings.PLATFORM_REGISTER_PER_ADDRESS_PER_HOUR,
+            window=timedelta(hours=1), now=now,
+        )
 
+    # Issue 17 (enumeration): the SMS code is checked first. Whether a username, phone or ID number is taken
+    # is only said to someone holding a right code for the phone, and each such answer costs one of the
+    # code's tries, so the code (5 tries) and the code budget per number and address bound the probing.
     failure: DomainError | None = None
     user: User | None = None
     with transaction.atomic():
         failure = _code_use(
             purpose=VerificationCode.Purpose.REGISTER, destination=clean_phone, user=None, code=sms_code, now=now,
-            field="smsCode",
+            field="smsCode", consume=False,
         )
         if failure is None:
+            taken: list[DomainError] = []
+            if User.objects.filter(username__iexact=clean_username).exists():
+                taken.append(DomainError(ErrorCode.USERNAME_TAKEN, field="username"))
+            if User.objects.filter(phone=clean_phone).exists():
+                taken.append(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
+            if clean_id and User.objects.filter(Q(id_number=clean_id) | Q(username=clean_id)).exists():
+                taken.append(DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber"))
+            if taken:
+                _code_try_spend(purpose=VerificationCode.Purpose.REGISTER, destination=clean_phone, now=now)
+                failure = taken[0] if len(taken) == 1 else DomainErrors(taken)
+        if failure is None:
+            _code_use(
+                purpose=VerificationCode.Purpose.REGISTER, destination=clean_phone, user=None, code=sms_code,
+                now=now, field="smsCode",
+            )
             user = User(
                 username=clean_username,
                 phone=clean_phone,
@@ -365,6 +420,16 @@ def _lock_error(code: ErrorCode, until: datetime) -> DomainError:
     return DomainError(code, params={"until": until.isoformat()})
 
 
+def _account_password_check(*, user: User, password: str, now: datetime) -> GuardedCheck:
+    """The password of `user` checked under its lockout row's lock (login and password change alike): a
+    locked account is not checked at all, and every wrong password counts, however many arrive at once."""
+    return throttle_guarded_check(
+        key=f"login:account:{user.pk}", limit=settings.PLATFORM_LOGIN_MAX_FAILURES, window=LOGIN_FAILURE_WINDOW,
+        lock_for=timedelta(minutes=settings.PLATFORM_LOGIN_LOCK_MINUTES), check=lambda: user.check_password(password),
+        now=now,
+    )
+
+
 def account_login(
     *,
     account: str,
@@ -410,24 +475,17 @@ def account_login(
         User().set_password(password)  # same work as a real check: no timing oracle for unknown accounts
         address_failed()
         raise DomainError(ErrorCode.LOGIN_FAILED)
-    account_key = f"login:account:{user.pk}"
-    until = throttle_locked_until(key=account_key, now=now)
-    if until is not None:
-        raise _lock_error(ErrorCode.ACCOUNT_LOCKED, until)
-    if not user.check_password(password):
-        locked = throttle_fail(
-            key=account_key, limit=settings.PLATFORM_LOGIN_MAX_FAILURES, window=LOGIN_FAILURE_WINDOW,
-            lock_for=lock_for, now=now,
-        )
-        address_failed()
-        if locked is not None:
-            raise _lock_error(ErrorCode.ACCOUNT_LOCKED, locked)
+    attempt = _account_password_check(user=user, password=password, now=now)
+    if not attempt.ok:
+        if attempt.checked:
+            address_failed()  # a wrong password (not a refusal of a locked account) counts for the address
+        if attempt.locked_until is not None:
+            raise _lock_error(ErrorCode.ACCOUNT_LOCKED, attempt.locked_until)
         raise DomainError(ErrorCode.LOGIN_FAILED)
     if not user.is_active:
         raise DomainError(ErrorCode.ACCOUNT_DISABLED)
     if not user.has_role(*LOGIN_ROLES[role]):
         raise DomainError(ErrorCode.ROLE_NOT_HELD, field="role")
-    throttle_clear(key=account_key)
     with transaction.atomic():
         user.last_login = now
         user.save(update_fields=["last_login"])
@@ -437,8 +495,13 @@ def account_login(
 
 def account_logout(*, user: User, raw_token: str | None) -> bool:
     """Revoke the token this call came with (a session is ended by the resolver, on the request)."""
-    del user  # the token's owner is whoever calls; revoking by hash cannot touch another's token
-    return auth_token_revoke(raw_token=raw_token) if raw_token else False
+    from subscriptions.revocation import publish_revocation_after_commit
+
+    # The token's owner is whoever calls; revoking by hash cannot touch another's token. A session logout
+    # (the resolver ends it) also tells the account's sockets to re-check, after commit.
+    with transaction.atomic():
+        publish_revocation_after_commit(user_id=user.pk)
+        return auth_token_revoke(raw_token=raw_token) if raw_token else False
 
 
 # ------------------------------------------------------------------------------------------ passwords
@@ -472,7 +535,11 @@ def password_change(
         validate_password(new_password, new_password_confirmation)
     except DomainError as error:
         _collect(errors, error)
-    if not user.check_password(old_password):
+    # The old password is a guess like a login's: checked under the account's lockout, counted when wrong.
+    attempt = _account_password_check(user=user, password=old_password, now=now)
+    if attempt.locked_until is not None:
+        raise _lock_error(ErrorCode.ACCOUNT_LOCKED, attempt.locked_until)
+    if not attempt.ok:
         errors.insert(0, DomainError(ErrorCode.PASSWORD_WRONG, field="oldPassword"))
     elif new_password == old_password:
         errors.append(DomainError(ErrorCode.PASSWORD_SAME_AS_OLD, field="password"))
@@ -497,26 +564,47 @@ class RecoveryStart:
 
 
 def password_recovery_start(
-    *, account: str, captcha_id: str, captcha_answer: str, now: datetime | None = None
+    *, account: str, captcha_id: str, captcha_answer: str, client_address: str = "", now: datetime | None = None
 ) -> RecoveryStart:
-    """Step 1 of recovery: account (username, ID number or credit code) + captcha → masked contacts."""
+    """Step 1 of recovery: account (username, ID number or credit code) + captcha → masked contacts.
+
+    Issue 17 (enumeration): an unknown or inactive account, or one without any contact, gets the same answer
+    as a real one: a recovery key and a masked phone, made up but stable for that account name. The key
+    leads nowhere (step 2 pretends to send, step 3 says the code is wrong). Rate-limited per client address.
+    """
     now = _now(now)
+    if client_address:
+        throttle_take(
+            key=f"recovery:address:{client_address}", limit=settings.PLATFORM_RECOVERY_PER_ADDRESS_PER_HOUR,
+            window=timedelta(hours=1), now=now,
+        )
     _captcha_spend(captcha_id=captcha_id, answer=captcha_answer, now=now)
     user = account_find(account=account)
-    if user is None or not user.is_active:
-        raise DomainError(ErrorCode.NOT_FOUND, field="account")
     options = []
-    if user.phone:
-        options.append(RecoveryOption(channel=VerificationCode.Channel.SMS, masked=mask_phone(user.phone)))
-    if user.email:
-        options.append(RecoveryOption(channel=VerificationCode.Channel.EMAIL, masked=mask_email(user.email)))
+    if user is not None and user.is_active:
+        if user.phone:
+            options.append(RecoveryOption(channel=VerificationCode.Channel.SMS, masked=mask_phone(user.phone)))
+        if user.email:
+            options.append(RecoveryOption(channel=VerificationCode.Channel.EMAIL, masked=mask_email(user.email)))
     if not options:
-        raise DomainError(ErrorCode.CONTACT_NOT_AVAILABLE, field="account")
+        user = None
+        options = [RecoveryOption(channel=VerificationCode.Channel.SMS, masked=_decoy_phone_mask(account))]
     key = secrets.token_urlsafe(24)
     PasswordRecovery.objects.create(
         key_hash=_digest("recovery", key), user=user, created_at=now, expires_at=now + RECOVERY_LIFETIME
     )
     return RecoveryStart(key=key, expires_at=now + RECOVERY_LIFETIME, options=options)
+
+
+_MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+                    "157", "158", "159", "166", "173", "177", "180", "181", "182", "185", "186", "187", "188", "189",
+                    "191", "198", "199")
+
+
+def _decoy_phone_mask(account: str) -> str:
+    """A masked mobile number made up for an account name, the same every time (`151****1180`)."""
+    digest = int(_digest("recovery-decoy", account.strip().upper()), 16)
+    return f"{_MOBILE_PREFIXES[digest % len(_MOBILE_PREFIXES)]}****{(digest // 97) % 10_000:04d}"
 
 
 def _recovery_open(*, key: str, now: datetime, lock: bool = False) -> PasswordRecovery:
@@ -543,6 +631,11 @@ def password_recovery_code_send(
     """Step 2: send a code to the phone or the email chosen from step 1's options; returns its expiry."""
     now = _now(now)
     recovery = _recovery_open(key=recovery_key, now=now)
+    if recovery.user is None:  # a decoy (unknown account): answer as if a code had been sent
+        if channel != VerificationCode.Channel.SMS:
+            raise DomainError(ErrorCode.CONTACT_NOT_AVAILABLE, field="channel")
+        PasswordRecovery.objects.filter(pk=recovery.pk).update(channel=channel)
+        return now + CODE_LIFETIME
     destination = _recovery_destination(recovery.user, channel)
     row = _code_send(
         purpose=VerificationCode.Purpose.RECOVER, channel=channel, destination=destination, user=recovery.user,
@@ -562,7 +655,9 @@ def password_recovery_complete(
     with transaction.atomic():
         recovery = _recovery_open(key=recovery_key, now=now, lock=True)
         user = recovery.user
-        if not recovery.channel:
+        if user is None:  # a decoy: no code can be right
+            failure = DomainError(ErrorCode.VERIFICATION_CODE_INVALID, field="code")
+        elif not recovery.channel:
             failure = DomainError(ErrorCode.VERIFICATION_CODE_INVALID, field="code")
         else:
             failure = _code_use(
@@ -570,12 +665,14 @@ def password_recovery_complete(
                 user=user, code=code, now=now, field="code",
             )
         if failure is None:
+            assert user is not None
             recovery.completed_at = now
             recovery.save(update_fields=["completed_at"])
             _password_set(user=user, password=new_password, now=now, must_change=False)
             audit_record(actor=user, action="password_recover", target=user)
     if failure is not None:
         raise failure
+    assert user is not None
     throttle_clear(key=f"login:account:{user.pk}")
     return user
 

@@ -17,6 +17,8 @@ Every function opens its own transaction: a failure must be counted even when th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -25,7 +27,7 @@ from django.utils import timezone
 from accounts.models import Throttle
 from core.errors import DomainError, ErrorCode
 
-__all__ = ["throttle_clear", "throttle_fail", "throttle_locked_until", "throttle_take"]
+__all__ = ["throttle_clear", "throttle_fail", "throttle_guarded_check", "throttle_locked_until", "throttle_take"]
 
 
 def _row_for_update(key: str) -> Throttle:
@@ -82,3 +84,38 @@ def throttle_take(*, key: str, limit: int, window: timedelta, now: datetime | No
             raise DomainError(ErrorCode.RATE_LIMITED, params={"until": until.isoformat()})
         row.count += 1
         row.save(update_fields=["count", "window_started_at"])
+
+
+@dataclass(frozen=True)
+class GuardedCheck:
+    ok: bool
+    checked: bool  # False: the key was locked, the check did not run
+    locked_until: datetime | None = None  # set when the key was locked before, or this failure locked it
+
+
+def throttle_guarded_check(
+    *, key: str, limit: int, window: timedelta, lock_for: timedelta, check: Callable[[], bool],
+    now: datetime | None = None,
+) -> GuardedCheck:
+    """Run `check` (a password check) under the row lock of `key`: refuse while locked, count a failure or
+    clear the counter, all in one transaction. Parallel attempts on one key are serialised, so N parallel
+    guesses count as N and none is checked once the lock is set (issue 17: the lockout could be raced)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = _row_for_update(key)
+        if row.locked_until is not None and row.locked_until > now:
+            return GuardedCheck(ok=False, checked=False, locked_until=row.locked_until)
+        if check():
+            if row.count or row.window_started_at is not None or row.locked_until is not None:
+                row.count, row.window_started_at, row.locked_until = 0, None, None
+                row.save(update_fields=["count", "window_started_at", "locked_until"])
+            return GuardedCheck(ok=True, checked=True)
+        if row.window_started_at is None or now - row.window_started_at >= window:
+            row.count, row.window_started_at = 0, now
+        row.count += 1
+        locked: datetime | None = None
+        if row.count >= limit:
+            locked = row.locked_until = now + lock_for
+            row.count, row.window_started_at = 0, None
+        row.save(update_fields=["count", "window_started_at", "locked_until"])
+    return GuardedCheck(ok=False, checked=True, locked_until=locked)

@@ -50,13 +50,26 @@ def auth_token_issue(*, user: User, user_agent: str = "") -> str:
 
 
 def auth_token_revoke(*, raw_token: str) -> bool:
-    return AuthToken.objects.filter(key_hash=_hash(raw_token), revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    ) > 0
+    """Revoke one token; its open WebSockets are closed after commit (subscriptions.revocation)."""
+    from subscriptions.revocation import publish_revocation_after_commit
+
+    with transaction.atomic():
+        live = AuthToken.objects.filter(key_hash=_hash(raw_token), revoked_at__isnull=True)
+        owners = list(live.values_list("user_id", flat=True))
+        revoked = live.update(revoked_at=timezone.now())
+        for user_id in owners:
+            publish_revocation_after_commit(user_id=user_id)
+    return revoked > 0
 
 
 def auth_tokens_revoke_all(*, user: User) -> int:
-    return AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke every token of `user`; its open WebSockets (tokens and sessions) re-check after commit."""
+    from subscriptions.revocation import publish_revocation_after_commit
+
+    with transaction.atomic():
+        revoked = AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        publish_revocation_after_commit(user_id=user.pk)
+    return revoked
 
 
 def user_for_token(*, raw_token: str) -> TokenLookup:

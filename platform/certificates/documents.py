@@ -8,7 +8,7 @@ from django.conf import settings
 
 from certificates.models import Certificate
 from core.identity import mask_id_number
-from core.pdf import CertificateDoc, render_certificate
+from core.pdf import CertificateDoc, pdf_render_take, render_certificate
 from tenants.context import current_province
 
 
@@ -17,6 +17,7 @@ def verification_url(number: str) -> str:
 
 
 def certificate_pdf(*, certificate: Certificate) -> bytes:
+    pdf_render_take(account_id=certificate.holder_id)
     province = current_province()
     return render_certificate(
         CertificateDoc(

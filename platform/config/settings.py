@@ -96,6 +96,7 @@ TENANT_LIMIT_SET_CALLS = True
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    "core.middleware.JsonErrorMiddleware",
     "tenants.middleware.ProvinceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 ROOT_URLCONF = "config.urls_province"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ASGI_APPLICATION = "config.asgi.application"
@@ -160,6 +162,18 @@ if _DB_POOL_MAX > 0:
         **_db.get("OPTIONS", {}),
         "pool": {"min_size": min(2, _DB_POOL_MAX), "max_size": _DB_POOL_MAX, "timeout": 10},
     }
+# Fail fast when the database hangs or refuses (issue 17): libpq's connect timeout (a proxy that accepts and
+# never answers would otherwise hold every request ~130 s) and a server-side statement timeout. 0 = off.
+DB_CONNECT_TIMEOUT_SECONDS = _env_int("PLATFORM_DB_CONNECT_TIMEOUT", 3)
+DB_STATEMENT_TIMEOUT_MS = _env_int("PLATFORM_DB_STATEMENT_TIMEOUT_MS", 15000)
+_db_options: dict[str, Any] = dict(_db.get("OPTIONS", {}))
+if DB_CONNECT_TIMEOUT_SECONDS > 0:
+    _db_options["connect_timeout"] = DB_CONNECT_TIMEOUT_SECONDS
+if DB_STATEMENT_TIMEOUT_MS > 0:
+    _db_options["options"] = f"{_db_options.get('options', '')} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
+_db["OPTIONS"] = _db_options
+# /healthz answers within this many seconds whatever the database does (503 when the check is not done).
+HEALTHZ_TIMEOUT_SECONDS = float(_env("PLATFORM_HEALTHZ_TIMEOUT", "1.5"))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -236,6 +250,21 @@ EMAIL_USE_TLS = _env_bool("PLATFORM_EMAIL_USE_TLS", False)
 
 SERVER_HOST = _env("PLATFORM_HOST", "127.0.0.1")
 SERVER_PORT = _env_int("PLATFORM_PORT", 8000)
+
+# Hardening (issue 17): expensive operations per HTTP request (all aliases and batched operations together)
+# and per account; upload quotas per account; the test-only captcha answer.
+PLATFORM_PASSWORD_CHECKS_PER_REQUEST = _env_int("PLATFORM_PASSWORD_CHECKS_PER_REQUEST", 1)
+PLATFORM_PDFS_PER_REQUEST = _env_int("PLATFORM_PDFS_PER_REQUEST", 2)
+PLATFORM_PDFS_PER_ACCOUNT_PER_10_MINUTES = _env_int("PLATFORM_PDFS_PER_ACCOUNT_PER_10_MINUTES", 30)
+PLATFORM_UPLOADS_PER_ACCOUNT_PER_DAY = _env_int("PLATFORM_UPLOADS_PER_ACCOUNT_PER_DAY", 40)
+PLATFORM_UPLOAD_BYTES_PER_ACCOUNT_PER_DAY = _env_int("PLATFORM_UPLOAD_BYTES_PER_ACCOUNT_PER_DAY", 10 * 1024 * 1024)
+PLATFORM_DOCUMENT_GRACE_HOURS = _env_int("PLATFORM_DOCUMENT_GRACE_HOURS", 48)
+PLATFORM_REGISTER_PER_ADDRESS_PER_HOUR = _env_int("PLATFORM_REGISTER_PER_ADDRESS_PER_HOUR", 30)
+PLATFORM_RECOVERY_PER_ADDRESS_PER_HOUR = _env_int("PLATFORM_RECOVERY_PER_ADDRESS_PER_HOUR", 20)
+# Portals' own integration tests log in with this captcha answer. Test-only: refused in production.
+CAPTCHA_TEST_ANSWER = _env("PLATFORM_CAPTCHA_TEST_ANSWER")
+if CAPTCHA_TEST_ANSWER and PRODUCTION:
+    raise RuntimeError("PLATFORM_CAPTCHA_TEST_ANSWER is a test-only setting and must not be set in production")
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -17,3 +17,5 @@ urlpatterns = [
     path("files/signed/<str:token>", file_signed, name="file_signed"),
     path("files/<str:kind>/<str:object_id>", file_authenticated, name="file_authenticated"),
 ]
+
+handler500 = "core.views.server_error"

@@ -13,3 +13,5 @@ urlpatterns = [
     path("verify", verify, name="certificate-verify"),
     path("admin/", national_admin_site.urls),
 ]
+
+handler500 = "core.views.server_error"

@@ -115,6 +115,13 @@ class ErrorCode(StrEnum):
     PROVINCE_SCOPE_ONLY = "PROVINCE_SCOPE_ONLY"
     NATIONAL_SCOPE_ONLY = "NATIONAL_SCOPE_ONLY"
     BAD_ID = "BAD_ID"
+    # Hardening (issue 17)
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    OPERATION_COST_EXCEEDED = "OPERATION_COST_EXCEEDED"
+    BAD_REQUEST = "BAD_REQUEST"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    CSRF_FAILED = "CSRF_FAILED"
+    UPLOAD_QUOTA_EXCEEDED = "UPLOAD_QUOTA_EXCEEDED"
 
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
@@ -211,6 +218,13 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.PROVINCE_SCOPE_ONLY: ("该功能仅在省级平台提供", "Available on a province's endpoint only."),
     ErrorCode.NATIONAL_SCOPE_ONLY: ("该功能仅在全国平台提供", "Available on the national endpoint only."),
     ErrorCode.BAD_ID: ("标识无效", "This ID is not valid here (malformed or of another type)."),
+    # Hardening (issue 17)
+    ErrorCode.DATABASE_UNAVAILABLE: ("服务暂时不可用，请稍后再试", "The service is temporarily unavailable; try again later."),
+    ErrorCode.OPERATION_COST_EXCEEDED: ("单次请求中的高开销操作过多", "Too many expensive operations in one request."),
+    ErrorCode.BAD_REQUEST: ("请求格式不正确", "The request is malformed."),
+    ErrorCode.INTERNAL_ERROR: ("服务器内部错误", "Internal server error."),
+    ErrorCode.CSRF_FAILED: ("请求缺少跨站防护凭据", "This request needs a CSRF token or a custom header."),
+    ErrorCode.UPLOAD_QUOTA_EXCEEDED: ("上传文件数量或大小已达上限，请稍后再试", "Upload quota reached; try again later."),
 }
 
 

@@ -619,3 +619,18 @@ def render_certificate(cert: CertificateDoc) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def pdf_render_take(*, account_id: int) -> None:
+    """Spend one PDF rendering of the account's budget (issue 17: PDFs cost CPU): at most
+    PLATFORM_PDFS_PER_ACCOUNT_PER_10_MINUTES per account, else RATE_LIMITED with `params.until`."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from accounts.throttle import throttle_take
+
+    throttle_take(
+        key=f"pdf:account:{account_id}", limit=settings.PLATFORM_PDFS_PER_ACCOUNT_PER_10_MINUTES,
+        window=timedelta(minutes=10),
+    )

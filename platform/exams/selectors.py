@@ -12,6 +12,7 @@ from django.db.models import F, IntegerField, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.errors import DomainError, ErrorCode
 from exams.models import ExamPlan, ExamSession, ExamSite, ExamType, Registration, Subject
 from reviews.models import ReviewState
 
@@ -113,10 +114,15 @@ class MyExam:
     status: ExamStatus
 
 
+MIN_EXAM_YEAR, MAX_EXAM_YEAR = 1990, 2999  # an exam year outside is the caller's mistake, not a date error
+
+
 def my_exam_registrations(*, actor: Any, year: int | None = None) -> QuerySet[Registration]:
     """我的考试: approved registrations (those with a seat) of one exam year, soonest first."""
     found = Registration.objects.filter(applicant_id=actor.pk, state=ReviewState.APPROVED)
     if year is not None:
+        if not MIN_EXAM_YEAR <= year <= MAX_EXAM_YEAR:
+            raise DomainError(ErrorCode.INVALID_INPUT, field="year")
         found = found.filter(session__starts_at__gte=_day_start(date(year, 1, 1)),
                              session__starts_at__lt=_day_start(date(year + 1, 1, 1)))
     return found.order_by("session__starts_at", "pk")

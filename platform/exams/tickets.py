@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, ErrorCode
 from core.identity import mask_id_number
-from core.pdf import AdmissionTicketDoc, render_admission_ticket
+from core.pdf import AdmissionTicketDoc, pdf_render_take, render_admission_ticket
 from exams.models import ExamMode, Registration
 from profiles.models import Attachment, CandidateProfile
 from reviews.models import ReviewState
@@ -116,6 +116,7 @@ def _photo(registration: Registration) -> bytes | None:
 
 
 def admission_ticket_pdf(ticket: AdmissionTicket) -> bytes:
+    pdf_render_take(account_id=ticket.registration.applicant_id)
     province = current_province()
     return render_admission_ticket(
         AdmissionTicketDoc(

@@ -24,6 +24,7 @@ from typing import Any, Final, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -387,6 +388,7 @@ def document_upload(*, owner: User, actor: Any, purpose: str, upload: UploadLike
     name = storage.save(clean.content, area=DOCUMENT_AREA, extension=clean.extension)
     try:
         with transaction.atomic():
+            _document_quota_check(owner=owner, size=len(clean.content))
             document = Document.objects.create(
                 owner=owner,
                 purpose=purpose,
@@ -401,6 +403,61 @@ def document_upload(*, owner: User, actor: Any, purpose: str, upload: UploadLike
         storage.delete(name)
         raise
     return document
+
+
+def _document_quota_check(*, owner: User, size: int) -> None:
+    """Issue 17: at most PLATFORM_UPLOADS_PER_ACCOUNT_PER_DAY documents and
+    PLATFORM_UPLOAD_BYTES_PER_ACCOUNT_PER_DAY bytes per account in any 24 hours. The owner's row is locked
+    first, so parallel uploads of one account are counted one after the other."""
+    User.objects.select_for_update().filter(pk=owner.pk).first()
+    since = timezone.now() - timedelta(days=1)
+    recent = Document.objects.filter(owner=owner, uploaded_at__gte=since).aggregate(
+        count=Count("id"), bytes=Sum("size")
+    )
+    count, used = int(recent["count"] or 0), int(recent["bytes"] or 0)
+    too_many = count + 1 > settings.PLATFORM_UPLOADS_PER_ACCOUNT_PER_DAY
+    if too_many or used + size > settings.PLATFORM_UPLOAD_BYTES_PER_ACCOUNT_PER_DAY:
+        oldest = Document.objects.filter(owner=owner, uploaded_at__gte=since).order_by("uploaded_at").first()
+        until = (oldest.uploaded_at if oldest else timezone.now()) + timedelta(days=1)
+        raise DomainError(ErrorCode.UPLOAD_QUOTA_EXCEEDED, field="file", params={"until": until.isoformat()})
+
+
+def _referenced_document_ids() -> set[int]:
+    """Ids of documents any row refers to: every foreign key or many-to-many to Document, found from the model
+    registry (so requests added by later issues count without changes here)."""
+    referenced: set[int] = set()
+    for field in Document._meta.get_fields(include_hidden=True):
+        if not (field.auto_created and field.is_relation and not field.concrete):
+            continue
+        if field.many_to_many:
+            through = field.through  # type: ignore[union-attr]
+            for column in through._meta.fields:
+                if column.is_relation and column.related_model is Document:
+                    referenced.update(through.objects.values_list(column.attname, flat=True))
+        elif field.one_to_many or field.one_to_one:
+            model = field.related_model
+            referenced.update(
+                model._default_manager.exclude(**{f"{field.field.attname}__isnull": True})  # type: ignore[union-attr]
+                .values_list(field.field.attname, flat=True)  # type: ignore[union-attr]
+            )
+    return referenced
+
+
+def document_sweep(*, older_than: timedelta | None = None) -> list[str]:
+    """Delete this province's documents that no request refers to, uploaded more than `older_than` ago
+    (default PLATFORM_DOCUMENT_GRACE_HOURS): an upload never used fills no storage for good. Returns the
+    storage names removed (files go after the rows commit)."""
+    grace = older_than if older_than is not None else timedelta(hours=settings.PLATFORM_DOCUMENT_GRACE_HOURS)
+    storage = PrivateStorage.for_current_province()
+    with transaction.atomic():
+        stale = Document.objects.filter(uploaded_at__lt=timezone.now() - grace).exclude(
+            pk__in=_referenced_document_ids()
+        )
+        names = list(stale.values_list("storage_name", flat=True))
+        stale.delete()
+        for name in names:
+            _delete_after_commit(storage, name)
+    return names
 
 
 def storage_sweep(*, older_than: timedelta | None = None) -> list[str]:

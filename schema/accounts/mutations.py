@@ -94,10 +94,10 @@ class AccountSessionMutation:
     @db_resolver
     def account_logout(self, info: strawberry.Info) -> AccountLogoutPayload:
         user = require_actor(info, allow_pending_password_change=True)
-        services.account_logout(user=user, raw_token=bearer_token(info))
         request = _http_request(info)
         if request is not None:
-            session_logout(request)
+            session_logout(request)  # first: the sockets told by the service re-check a session already gone
+        services.account_logout(user=user, raw_token=bearer_token(info))
         return AccountLogoutPayload(ok=True)
 
     @strawberry.mutation(description="Change one's password (also the forced first change). Revokes all tokens.")
@@ -128,7 +128,8 @@ class AccountSessionMutation:
     ) -> PasswordRecoveryStartPayload:
         try:
             start = services.password_recovery_start(
-                account=account, captcha_id=str(captcha_id), captcha_answer=captcha_answer
+                account=account, captcha_id=str(captcha_id), captcha_answer=captcha_answer,
+                client_address=client_address(info),
             )
         except DomainError as error:
             return PasswordRecoveryStartPayload(errors=user_errors(error, info))
@@ -193,6 +194,7 @@ class AccountProvinceMutation:
                 sms_code=input.sms_code,
                 id_number=input.id_number,
                 real_name=input.real_name,
+                client_address=client_address(info),
             )
         except DomainError as error:
             return AccountRegisterPayload(errors=user_errors(error, info))
