@@ -42,7 +42,8 @@ def credit_code(serial: int) -> str:
 
 
 def upload(server: LiveServer, token: str | None, kind: str, data: bytes, filename: str) -> Any:
-    headers = {"Host": "yunnan.localhost"}
+    # Multipart is a "simple" cross-site content type: a program sends a preflight header (login CSRF, issue 17).
+    headers = {"Host": "yunnan.localhost", "GraphQL-Preflight": "1"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     transport = RequestsHTTPTransport(url=server.http_url(), headers=headers, timeout=30)
