@@ -119,3 +119,37 @@ def soon(hours: int = 48) -> Any:
 
 
 ATTACHMENT_KINDS = DriverAttachment.Kind
+
+
+def reviewed(tenant: Any, user: User, data: DriverApplicationData, *, prefix: str) -> Any:
+    """Submit `data` and pass both reviews (material pre-review, qualification review) through the services."""
+    from drivers.services import driver_application_submit
+    from reviews.services import review_approve
+
+    site, _ = staff(tenant, f"{prefix}_site", Role.SITE_REVIEWER)
+    department, _ = staff(tenant, f"{prefix}_dept", Role.REVIEW_DEPARTMENT)
+    with province_scope(tenant):
+        application = driver_application_submit(actor=user, data=data)
+        for reviewer in (site, department):
+            review_approve(request_type="driver_application", request_id=application.pk, actor=reviewer)
+        application.refresh_from_db()
+    return application
+
+
+def qualified_passenger(tenant: Any, username: str) -> tuple[User, str, Any]:
+    """A passenger applicant past both reviews: the fee is due (05)."""
+    user, token = make_applicant(tenant, username)
+    application = reviewed(tenant, user, form(user, attachments=attachments_for(tenant, user)), prefix=username)
+    return user, token, application
+
+
+def pay(tenant: Any, user: User, application: Any) -> Any:
+    """Create the order due now and let the sandbox provider notify its payment (signed)."""
+    from drivers.services import driver_payment_order_create, payment_callback_receive
+
+    with province_scope(tenant):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+        body, headers = sandbox_callback(order.out_trade_no, order.amount)
+        payment_callback_receive(provider_name="sandbox", body=body, headers=headers)
+        order.refresh_from_db()
+    return order
