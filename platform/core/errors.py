@@ -144,6 +144,8 @@ class ErrorCode(StrEnum):
     EXAM_ALREADY_BOOKED = "EXAM_ALREADY_BOOKED"
     EXAM_SUBJECT_PASSED = "EXAM_SUBJECT_PASSED"
     EXAM_SLOT_NOT_OPEN = "EXAM_SLOT_NOT_OPEN"
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    CONSENT_VERSION_OUTDATED = "CONSENT_VERSION_OUTDATED"
 
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
@@ -268,6 +270,8 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.EXAM_ALREADY_BOOKED: ("该科目已有考试预约", "This subject is already booked."),
     ErrorCode.EXAM_SUBJECT_PASSED: ("该科目已考试合格", "This subject is already passed."),
     ErrorCode.EXAM_SLOT_NOT_OPEN: ("该场次已开始或已结束，无法预约", "This slot has started or ended; it cannot be booked."),
+    ErrorCode.CONSENT_REQUIRED: ("请阅读并同意《政务交通用户服务协议》和隐私政策", "Accept the service agreement and privacy policy."),
+    ErrorCode.CONSENT_VERSION_OUTDATED: ("服务协议已更新，请重新阅读并同意", "The agreement was updated; read and accept the current version."),
 }
 
 

@@ -9,12 +9,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import require_role
+from accounts.services import account_register
 from accounts.validators import validate_mainland_mobile, validate_real_name
 from certificates.models import CertificateCategory
 from certificates.services import certificate_create
@@ -27,6 +29,7 @@ from drivers.models import (
     FREIGHT_LICENCE_CLASSES,
     LICENCE_CLASSES,
     ApplicationKind,
+    ConsentRecord,
     DriverApplication,
     DriverAttachment,
     DriverCategory,
@@ -91,6 +94,36 @@ def _years_before(day: date, years: int) -> date:
 
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# ---------------------------------------------------------------------------------------- accounts
+
+
+def driver_account_register(
+    *, id_number: str, real_name: str, phone: str, sms_code: str, password: str, password_confirmation: str,
+    consent_accepted: bool, consent_version: str, client_address: str = "", now: datetime | None = None,
+) -> User:
+    """注册账号 (seed 002): the ID number is the login (no separate username), with name, phone and its SMS code;
+    consent to the service agreement and privacy policy is recorded with the version accepted."""
+    now = _now(now)
+    if not consent_accepted:
+        raise DomainError(ErrorCode.CONSENT_REQUIRED, field="consentAccepted")
+    if consent_version != settings.DRIVER_CONSENT_VERSION:
+        raise DomainError(ErrorCode.CONSENT_VERSION_OUTDATED, field="consentVersion",
+                          params={"current": settings.DRIVER_CONSENT_VERSION})
+
+    def consent(user: User) -> None:
+        ConsentRecord.objects.bulk_create([
+            ConsentRecord(user=user, document=document, version=consent_version, accepted_at=now)
+            for document in ConsentRecord.Document.values
+        ])
+        audit_record(actor=user, action="consent_accept", target=user, data={"version": consent_version})
+
+    return account_register(
+        username="", password=password, password_confirmation=password_confirmation, phone=phone, sms_code=sms_code,
+        id_number=id_number, real_name=real_name, client_address=client_address, now=now,
+        id_number_is_username=True, on_created=consent,
+    )
 
 
 # --------------------------------------------------------------------------- institutions and records
@@ -614,7 +647,8 @@ def driver_exam_book(*, actor: Any, application_id: int, slot_id: int, now: date
         booking = ExamBooking.objects.create(application=application, slot=slot, subject=slot.subject, attempt=used + 1)
         audit_record(actor=actor, action="driver_exam_book", target=booking, data={"slot": slot.pk})
         timeline_publish(application)
-        slot_take(slot_id=slot.pk)  # last: the counter row is held only until the commit
+        count = slot_take(slot_id=slot.pk)  # last: the counter row is held only until the commit
+        slot.booked, slot.version = count.booked, count.version
     return booking
 
 

@@ -13,7 +13,8 @@ from strawberry.file_uploads import Upload
 from core.errors import DomainError
 from drivers import services
 from schema.accounts.auth import require_actor
-from schema.base import db_resolver, user_errors
+from schema.accounts.types import AccountRegisterPayload
+from schema.base import client_address, db_resolver, user_errors
 from schema.drivers.types import (
     AttachmentKind,
     DriverApplicationKind,
@@ -40,6 +41,18 @@ from schema.relay import pk_of
 from schema.reviews.types import enum_value
 
 T = TypeVar("T")
+
+
+@strawberry.input(description="注册账号 (seed 002): the ID number is the login; consent with its version.")
+class DriverAccountRegisterInput:
+    id_number: str
+    real_name: str
+    phone: str
+    sms_code: str = strawberry.field(description="From verificationCodeSend(phone)")
+    password: str
+    password_confirmation: str
+    consent_accepted: bool = strawberry.field(description="我已阅读并同意《政务交通用户服务协议》 and privacy policy")
+    consent_version: str = strawberry.field(description="The version shown (driverConsentVersion)")
 
 
 @strawberry.input
@@ -142,6 +155,21 @@ def _booking(info: strawberry.Info, call: Callable[[], Any]) -> ExamBookingPaylo
 
 @strawberry.type
 class DriverMutation:
+    @strawberry.mutation(description="注册账号 (seed 002): by ID number, name, phone + SMS code, consent recorded.")
+    @db_resolver
+    def driver_account_register(
+        self, info: strawberry.Info, input: DriverAccountRegisterInput
+    ) -> AccountRegisterPayload:
+        result = _run(lambda: services.driver_account_register(
+            id_number=input.id_number, real_name=input.real_name, phone=input.phone, sms_code=input.sms_code,
+            password=input.password, password_confirmation=input.password_confirmation,
+            consent_accepted=input.consent_accepted, consent_version=input.consent_version,
+            client_address=client_address(info),
+        ))
+        if isinstance(result, DomainError):
+            return AccountRegisterPayload(errors=user_errors(result, info))
+        return AccountRegisterPayload(account=result)  # type: ignore[arg-type]
+
     @strawberry.mutation(description="从业申请: submit (or correct a rejected one and resubmit); eligibility checked.")
     @db_resolver
     def driver_application_submit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 import strawberry_django
+from django.conf import settings
 from django.db.models import QuerySet
 from strawberry_django.relay import DjangoListConnection
 
@@ -24,6 +25,10 @@ from schema.reviews.types import enum_value
 
 @strawberry.type
 class DriverQuery:
+    @strawberry.field(description="The version of the service agreement and privacy policy to accept at registration.")
+    def driver_consent_version(self) -> str:
+        return str(settings.DRIVER_CONSENT_VERSION)
+
     @strawberry_django.field(description="培训机构: the province's list to choose from (open to everyone).")
     def training_institutions(self) -> list[TrainingInstitutionType]:
         return selectors.training_institutions()  # type: ignore[return-value]
