@@ -211,6 +211,9 @@ class DriverApplicationType(ReviewableType):
     @strawberry_django.field(
         description="进度查看: the 8 steps with status, time and reason.",
         select_related=["applicant"],
+        only=["state", "stage", "opinion", "submitted_at", "decided_at", "prereviewed_at", "category", "progress",
+              "fee_paid_at", "licence_decided_at", "licence_opinion", "issued_at", "pickup_instructions",
+              "applicant__date_joined"],
         prefetch_related=[
             Prefetch("bookings", queryset=ExamBooking.objects.select_related("slot").order_by("created_at", "id"),
                      to_attr=_BOOKINGS)
