@@ -29,6 +29,9 @@ from schema.certificates.mutations import CertificateMutation
 from schema.certificates.queries import CertificateQuery, CertificateVerifyQuery
 from schema.certificates.types import CERTIFICATE_REQUEST_TYPES
 from schema.core.queries import CoreQuery
+from schema.drivers.live import DriverSubscription
+from schema.drivers.mutations import DriverMutation
+from schema.drivers.queries import DriverQuery
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
@@ -101,16 +104,16 @@ QUERIES = (
     any_scope(CoreQuery), NodeQuery, any_scope(NoticeQuery), any_scope(AccountQuery),
     any_scope(CertificateVerifyQuery),
     province_only(ProfileQuery), province_only(ExamQuery), province_only(ReviewQuery),
-    province_only(CertificateQuery), national_only(NationalQuery),
+    province_only(CertificateQuery), national_only(NationalQuery), province_only(DriverQuery),
 )
 MUTATIONS = (
     any_scope(AccountSessionMutation),
     province_only(AccountProvinceMutation), province_only(ProfileMutation), province_only(ExamMutation),
-    province_only(ReviewMutation), province_only(CertificateMutation),
+    province_only(ReviewMutation), province_only(CertificateMutation), province_only(DriverMutation),
 )
 SUBSCRIPTIONS = (
     national_only(NationalSubscription), any_scope(NoticeSubscription), province_only(ReviewSubscription),
-    province_only(SeatSubscription),
+    province_only(SeatSubscription), province_only(DriverSubscription),
 )
 require_declared_scopes(*QUERIES, *MUTATIONS, *SUBSCRIPTIONS)
 

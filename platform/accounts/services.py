@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -308,17 +309,28 @@ def account_register(
     real_name: str | None = None,
     client_address: str = "",
     now: datetime | None = None,
+    id_number_is_username: bool = False,
+    on_created: Callable[[User], None] | None = None,
 ) -> User:
     """Register a candidate (seeds 000, 002). Every broken input rule is reported at once; the SMS code is
     only tried (and its wrong-try counter only moves) once the rest of the form is right; taken usernames,
-    phones and ID numbers are only reported after a right code (issue 17)."""
+    phones and ID numbers are only reported after a right code (issue 17).
+
+    Seed 002 (`id_number_is_username`): the ID number is the login and there is no separate username.
+    `on_created` runs in the registration's transaction (e.g. recording consents)."""
     now = _now(now)
     errors: list[DomainError] = []
     clean_username = clean_phone = clean_id = clean_name = ""
-    try:
-        clean_username = validate_username(username)
-    except DomainError as error:
-        _collect(errors, error)
+    if id_number_is_username:
+        if not (id_number and id_number.strip()):
+            errors.append(DomainError(ErrorCode.ID_NUMBER_INVALID, field="idNumber"))
+        if not (real_name and real_name.strip()):
+            errors.append(DomainError(ErrorCode.REAL_NAME_INVALID, field="realName"))
+    else:
+        try:
+            clean_username = validate_username(username)
+        except DomainError as error:
+            _collect(errors, error)
     try:
         validate_password(password, password_confirmation)
     except DomainError as error:
@@ -340,6 +352,8 @@ def account_register(
     if not sms_code.strip():
         errors.append(DomainError(ErrorCode.VERIFICATION_CODE_INVALID, field="smsCode"))
     _raise_all(errors)  # the form's own rules: no fact about other accounts in these answers
+    if id_number_is_username:
+        clean_username = clean_id
     if client_address:
         throttle_take(
             key=f"register:address:{client_address}", limit=settings.PLATFORM_REGISTER_PER_ADDRESS_PER_HOUR,
@@ -385,6 +399,8 @@ def account_register(
             try:
                 with transaction.atomic():
                     user.save()
+                    if on_created is not None:
+                        on_created(user)
             except IntegrityError:
                 failure = DomainError(ErrorCode.USERNAME_TAKEN, field="username")
                 transaction.set_rollback(True)  # the code stays usable: the registration did not happen

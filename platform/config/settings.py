@@ -83,6 +83,7 @@ TENANT_APPS = [
     "reviews",
     "exams",
     "certificates",
+    "drivers",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -206,6 +207,12 @@ DOWNLOAD_LINK_MAX_AGE_SECONDS = _env_int("PLATFORM_DOWNLOAD_LINK_MAX_AGE", 300)
 STORAGE_SWEEP_MIN_AGE_SECONDS = _env_int("PLATFORM_STORAGE_SWEEP_MIN_AGE", 3600)
 # 公示期: a passed exam's score is published this many days before the certificate can be applied for.
 CERTIFICATE_PUBLICITY_DAYS = _env_int("PLATFORM_CERTIFICATE_PUBLICITY_DAYS", 7)
+# Driver qualification fees (seed 002): the payment provider behind the QR code, and the sandbox provider's
+# callback signing key (HMAC-SHA256; defaults to one derived from SECRET_KEY).
+DRIVER_PAYMENT_PROVIDER = _env("PLATFORM_DRIVER_PAYMENT_PROVIDER") or "sandbox"
+DRIVER_SANDBOX_PAYMENT_KEY = _env("PLATFORM_DRIVER_SANDBOX_PAYMENT_KEY") or ""
+# The version of the service agreement and privacy policy (《政务交通用户服务协议》) a registration accepts.
+DRIVER_CONSENT_VERSION = _env("PLATFORM_DRIVER_CONSENT_VERSION") or "2021-03"
 # National regulators (issue 11): a request waiting longer than this (exam registrations: past their plan's
 # review deadline) counts as overdue in the national service-level view and statistics.
 PLATFORM_REVIEW_SLA_DAYS = _env_int("PLATFORM_REVIEW_SLA_DAYS", 20)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from core.views import healthz
+from drivers.views import payment_callback
 from profiles.downloads import file_authenticated, file_signed
 from schema.views import graphql_http_view
 
@@ -16,6 +17,8 @@ urlpatterns = [
     # Private files: short-lived signed links (what the API hands out), or the caller's own token.
     path("files/signed/<str:token>", file_signed, name="file_signed"),
     path("files/<str:kind>/<str:object_id>", file_authenticated, name="file_authenticated"),
+    # Payment providers' signed notifications (drivers: exam fees).
+    path("payments/<str:provider>/callback", payment_callback, name="payment_callback"),
 ]
 
 handler500 = "core.views.server_error"

@@ -123,6 +123,30 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "CSRF_FAILED"
     UPLOAD_QUOTA_EXCEEDED = "UPLOAD_QUOTA_EXCEEDED"
 
+    # Driver qualification certificates (seed 002, issue 13)
+    DRIVER_NOTICE_NOT_ACCEPTED = "DRIVER_NOTICE_NOT_ACCEPTED"
+    DRIVER_LICENCE_TOO_RECENT = "DRIVER_LICENCE_TOO_RECENT"
+    DRIVER_AGE_OVER_LIMIT = "DRIVER_AGE_OVER_LIMIT"
+    DRIVER_ACCIDENT_DECLARATION_REQUIRED = "DRIVER_ACCIDENT_DECLARATION_REQUIRED"
+    DRIVER_LICENCE_CLASS_INVALID = "DRIVER_LICENCE_CLASS_INVALID"
+    TRAINING_INSTITUTION_REQUIRED = "TRAINING_INSTITUTION_REQUIRED"
+    TRAINING_RECORD_NOT_FOUND = "TRAINING_RECORD_NOT_FOUND"
+    DRIVER_APPLICATION_DUPLICATE = "DRIVER_APPLICATION_DUPLICATE"
+    ATTACHMENT_TYPE_NOT_ALLOWED = "ATTACHMENT_TYPE_NOT_ALLOWED"
+    FEE_ALREADY_PAID = "FEE_ALREADY_PAID"
+    FEE_NOT_DUE = "FEE_NOT_DUE"
+    PAYMENT_SIGNATURE_INVALID = "PAYMENT_SIGNATURE_INVALID"
+    PAYMENT_ORDER_CANCELLED = "PAYMENT_ORDER_CANCELLED"
+    PAYMENT_AMOUNT_MISMATCH = "PAYMENT_AMOUNT_MISMATCH"
+    PAYMENT_ORDER_NOT_PENDING = "PAYMENT_ORDER_NOT_PENDING"
+    EXAM_SLOT_FULL = "EXAM_SLOT_FULL"
+    EXAM_ATTEMPT_NOT_PAID = "EXAM_ATTEMPT_NOT_PAID"
+    EXAM_ALREADY_BOOKED = "EXAM_ALREADY_BOOKED"
+    EXAM_SUBJECT_PASSED = "EXAM_SUBJECT_PASSED"
+    EXAM_SLOT_NOT_OPEN = "EXAM_SLOT_NOT_OPEN"
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    CONSENT_VERSION_OUTDATED = "CONSENT_VERSION_OUTDATED"
+
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
 MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
@@ -225,6 +249,29 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.INTERNAL_ERROR: ("服务器内部错误", "Internal server error."),
     ErrorCode.CSRF_FAILED: ("请求缺少跨站防护凭据", "This request needs a CSRF token or a custom header."),
     ErrorCode.UPLOAD_QUOTA_EXCEEDED: ("上传文件数量或大小已达上限，请稍后再试", "Upload quota reached; try again later."),
+    # Driver qualification certificates (seed 002, issue 13)
+    ErrorCode.DRIVER_NOTICE_NOT_ACCEPTED: ("请先阅读并同意申请须知", "Accept the application notice first."),
+    ErrorCode.DRIVER_LICENCE_TOO_RECENT: ("取得相应的机动车驾驶证须满1年", "The driving licence must have been held for at least one year."),
+    ErrorCode.DRIVER_AGE_OVER_LIMIT: ("年龄不得超过60周岁", "Applicants must be at most 60 years old."),
+    ErrorCode.DRIVER_ACCIDENT_DECLARATION_REQUIRED: ("请声明三年内无重大以上交通责任事故并上传证明", "Declare no major-liability accident in 3 years and upload its proof."),
+    ErrorCode.DRIVER_LICENCE_CLASS_INVALID: ("准驾车型不正确（货运须为A1、A2或B2）", "The licence class is not valid (freight: A1, A2 or B2)."),
+    ErrorCode.TRAINING_INSTITUTION_REQUIRED: ("请选择培训机构", "Choose a training institution."),
+    ErrorCode.TRAINING_RECORD_NOT_FOUND: ("未查询到有效的本地结业证信息", "No valid local training certificate was found."),
+    ErrorCode.DRIVER_APPLICATION_DUPLICATE: ("已有进行中的同类别从业资格申请", "An application of this category is already in progress."),
+    ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: ("附件须为扫描图片或PDF文件（照片须为图片）", "Attachments must be scanned images or PDF files (the photo an image)."),
+    ErrorCode.FEE_ALREADY_PAID: ("考试费已交纳，请勿重复缴费", "The fee is already paid; do not pay twice."),
+    ErrorCode.FEE_NOT_DUE: ("当前无需缴费", "No fee is due now."),
+    ErrorCode.PAYMENT_SIGNATURE_INVALID: ("支付通知签名无效", "The payment notification's signature is not valid."),
+    ErrorCode.PAYMENT_ORDER_CANCELLED: ("订单已取消", "The order was cancelled."),
+    ErrorCode.PAYMENT_AMOUNT_MISMATCH: ("支付金额与订单不符", "The amount paid does not match the order."),
+    ErrorCode.PAYMENT_ORDER_NOT_PENDING: ("订单不是待支付状态", "The order is not waiting for payment."),
+    ErrorCode.EXAM_SLOT_FULL: ("该考场已约满，请选择其他场次", "This exam slot is fully booked; choose another."),
+    ErrorCode.EXAM_ATTEMPT_NOT_PAID: ("考试次数已用完，请缴纳补考费后再预约", "No paid attempt left: pay the retake fee before booking."),
+    ErrorCode.EXAM_ALREADY_BOOKED: ("该科目已有考试预约", "This subject is already booked."),
+    ErrorCode.EXAM_SUBJECT_PASSED: ("该科目已考试合格", "This subject is already passed."),
+    ErrorCode.EXAM_SLOT_NOT_OPEN: ("该场次已开始或已结束，无法预约", "This slot has started or ended; it cannot be booked."),
+    ErrorCode.CONSENT_REQUIRED: ("请阅读并同意《政务交通用户服务协议》和隐私政策", "Accept the service agreement and privacy policy."),
+    ErrorCode.CONSENT_VERSION_OUTDATED: ("服务协议已更新，请重新阅读并同意", "The agreement was updated; read and accept the current version."),
 }
 
 
