@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from core.views import healthz
+from pages.views import seat_board, seat_board_embed
 from profiles.downloads import file_authenticated, file_signed
 from schema.views import graphql_http_view
 
@@ -13,6 +14,9 @@ urlpatterns = [
     path("graphql/", graphql_http_view(), name="graphql"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Pages people open: the live seat board (embeddable) and its embed script.
+    path("seats/", seat_board, name="seat-board"),
+    path("seats/embed.js", seat_board_embed, name="seat-board-embed"),
     # Private files: short-lived signed links (what the API hands out), or the caller's own token.
     path("files/signed/<str:token>", file_signed, name="file_signed"),
     path("files/<str:kind>/<str:object_id>", file_authenticated, name="file_authenticated"),

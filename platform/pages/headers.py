@@ -1,0 +1,32 @@
+"""Security headers of the pages people open: what may frame them, what they may load."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+
+# Scripts, styles and the API come from the platform itself; photos may be data: URLs.
+_BASE_POLICY = "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+
+
+def embeddable(response: HttpResponse) -> HttpResponse:
+    """The seat board: framed by the platform itself and the portals allowed by PLATFORM_EMBED_ALLOWED_ORIGINS."""
+    origins = " ".join(settings.EMBED_ALLOWED_ORIGINS)
+    response["Content-Security-Policy"] = f"{_BASE_POLICY}; frame-ancestors 'self' {origins}".rstrip()
+    if settings.EMBED_ALLOWED_ORIGINS:
+        # X-Frame-Options cannot name other origins; browsers that know frame-ancestors ignore it anyway.
+        response.xframe_options_exempt = True
+    else:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def not_embeddable(response: HttpResponse) -> HttpResponse:
+    """Verification pages: never framed (someone else's page must not dress them up)."""
+    response["Content-Security-Policy"] = f"{_BASE_POLICY}; frame-ancestors 'none'"
+    response["X-Frame-Options"] = "DENY"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
