@@ -39,11 +39,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per module: Playwright's sync API keeps an event loop in the test thread while it runs,
+    which must be gone before other test modules (Django refuses ORM calls beside a running loop)."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the tests' ORM calls are plain sync code.
+    # The browser tests' own ORM calls are plain sync code, not in the loop: allow them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

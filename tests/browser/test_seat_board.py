@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.portal import portal_page
+from tests.browser.support import portal_page
 from tests.support.exams import make_candidate, make_plan
 from tests.support.graphql import post_graphql
 from tests.support.ids import gid

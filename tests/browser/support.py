@@ -1,11 +1,15 @@
-"""A stand-in for a province's portal: one HTML page on its own origin (loopback, another port)."""
+"""Helpers of the browser tests: a stand-in portal page, and running services off Playwright's event loop."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 
 @contextmanager
@@ -32,3 +36,10 @@ def portal_page(html: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def off_loop(fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+    """Call a service from a plain thread: Playwright's sync API keeps an event loop in the test's thread, and
+    services that publish after commit (async_to_sync) refuse to run beside one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result(timeout=60)
