@@ -1,7 +1,9 @@
-"""Scanning the QR codes a person holds: the URL in the code, opened in a real browser, shows the facts."""
+"""Scanning the QR codes people hold (certificates, admission tickets): the URL in the code, opened in a real
+browser, shows what a person checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,12 +12,14 @@ from accounts.models import Role
 from certificates.documents import certificate_pdf
 from certificates.models import Certificate
 from certificates.services import certificate_status_set
+from exams.tickets import admission_ticket_pdf
 from tenants.context import province_scope
 from tests.browser.support import off_loop
-from tests.support.auth import make_account
+from tests.support.auth import PASSWORD, make_account
 from tests.support.certificates import VALID_ID, issue_certificate
 from tests.support.live_server import LiveServer
 from tests.support.pdf import pdf_qr_texts
+from tests.support.tickets import TicketScene, ticket_scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,3 +67,50 @@ def test_scanning_a_certificate_opens_its_verification_page(
 
     # Then the page says it is not a known certificate
     expect(page.locator("#verdict")).to_have_text("未找到该证书")
+
+
+def test_staff_scan_an_admission_ticket_log_in_and_see_who_sits_where(
+    asgi_server: LiveServer, yunnan: object, page: Any, settings: Any, storage_root: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # Given an admission ticket printed with a QR code to the public address (by path prefix, no request at
+    # hand), and exam-site staff whose captcha the test-only answer passes
+    settings.PUBLIC_BASE_URL = f"http://localhost:{asgi_server.port}"
+    settings.CAPTCHA_TEST_ANSWER = "browser-test"
+
+    def printed_ticket() -> tuple[TicketScene, str]:
+        scene = ticket_scene(yunnan, storage_root, prefix="bt")
+        with province_scope(yunnan):
+            [url] = pdf_qr_texts(admission_ticket_pdf(scene.ticket))
+        return scene, url
+
+    scene, url = off_loop(printed_ticket)
+    assert url.startswith(f"http://localhost:{asgi_server.port}/p/yunnan/verify/admission-ticket?token=")
+
+    # When staff scan it: the page asks them to log in first, showing nothing of the candidate
+    page.goto(url)
+    expect(page.get_by_role("heading", name="准考证核验 · 考务人员登录")).to_be_visible()
+    expect(page.get_by_text(scene.ticket.candidate_name)).to_have_count(0)
+    page.get_by_label("账号").fill(scene.staff.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("验证码").fill("browser-test")
+    page.get_by_role("button", name="登录").click()
+
+    # Then they see it is valid, with the candidate's photo, name, masked ID, session and seat
+    ticket = scene.ticket
+    expect(page.locator("#verdict")).to_have_text("有效")
+    expect(page.locator("#name")).to_have_text(ticket.candidate_name)
+    expect(page.locator("#id-number")).to_have_text(ticket.id_number_masked)
+    expect(page.locator("#ticket-number")).to_have_text(ticket.ticket_number)
+    expect(page.locator("#session")).to_contain_text(ticket.session_name)
+    expect(page.locator("#seat")).to_have_text(f"{ticket.seat_number:02d}")
+    expect(page.locator("#photo")).to_be_visible()
+    assert page.locator("#photo").evaluate("img => img.naturalWidth") == 90
+
+    # When they scan a forged code
+    page.goto(url[:-2] + "xx")
+
+    # Then the page says the ticket is invalid and shows no one
+    expect(page.locator("#verdict")).to_have_text("无效")
+    expect(page.get_by_text(ticket.candidate_name)).to_have_count(0)
