@@ -22,7 +22,7 @@ def seat_board(request: HttpRequest) -> HttpResponse:
         "pages/seats.html",
         {"province": province, "graphql_path": reverse("graphql"), "embedded": request.GET.get("embed") == "1"},
     )
-    return embeddable(response)
+    return embeddable(response, request)
 
 
 @require_GET
