@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from certificates.services import Eligibility, certificate_eligibility
 from certificates.windows import RenewalWindow, renewal_window
 from exams.models import Registration
 from registry.models import CertificateRecord, CertificateTransferRecord
-from registry.selectors import certificate_record_get
+from registry.selectors import certificate_moves, certificate_record_get
 from reviews.models import ReviewState
 from tenants.context import current_province
 
@@ -73,6 +73,7 @@ def renewal_window_for(certificate: Certificate) -> RenewalWindow:
 class Verification:
     record: CertificateRecord
     status: str  # valid / expired / lapsed / cancelled / transferred / revoked
+    moves: list[CertificateTransferRecord] = field(default_factory=list)  # between provinces, oldest first
 
 
 def certificate_verify(*, number: str) -> Verification | None:
@@ -84,7 +85,8 @@ def certificate_verify(*, number: str) -> Verification | None:
     if record is None:
         return None
     return Verification(
-        record=record, status=display_status(status=record.status, valid_until=record.valid_until)
+        record=record, status=display_status(status=record.status, valid_until=record.valid_until),
+        moves=certificate_moves(number=record.number),
     )
 
 

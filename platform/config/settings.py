@@ -67,6 +67,7 @@ SHARED_APPS = [
     "notices",
     "registry",
     "national",
+    "pages",
 ]
 # Apps whose tables exist once per province schema. Apps listed in both also have a national copy
 # in the public schema (national accounts, national notices, the national audit trail).
@@ -235,6 +236,8 @@ GRAPHQL_WS_MAX_SUBSCRIPTIONS = _env_int("PLATFORM_WS_MAX_SUBSCRIPTIONS", 20)
 # Live seat counts: at most one update per session per this many seconds under a booking storm.
 SEAT_EVENT_INTERVAL_SECONDS = float(_env("PLATFORM_SEAT_EVENT_INTERVAL", "0.2"))
 GRAPHQL_WS_ALLOWED_ORIGINS = [o.strip() for o in _env("PLATFORM_WS_ALLOWED_ORIGINS").split(",") if o.strip()]
+# Portals allowed to frame the seat board (CSP frame-ancestors), e.g. https://jtyst.yn.gov.cn; none: same origin.
+EMBED_ALLOWED_ORIGINS = [o.strip() for o in _env("PLATFORM_EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
 MAX_REQUEST_BODY_BYTES = _env_int("PLATFORM_MAX_REQUEST_BODY_BYTES", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

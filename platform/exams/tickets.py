@@ -14,14 +14,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, ErrorCode
 from core.identity import mask_id_number
 from core.pdf import AdmissionTicketDoc, pdf_render_take, render_admission_ticket
+from core.services import audit_record
 from exams.models import ExamMode, Registration
 from profiles.models import Attachment, CandidateProfile
 from reviews.models import ReviewState
+from tenants.addresses import province_public_url
 from tenants.context import current_province
 
 SALT = "exams.admission-ticket"
@@ -54,8 +57,13 @@ def ticket_token(registration: Registration) -> str:
     )
 
 
-def _ticket(registration: Registration) -> AdmissionTicket:
-    province = current_province()
+def ticket_verify_url(token: str, *, request: Any = None) -> str:
+    """What the QR code holds: the check page on the province's public address, in the form the candidate's
+    portal used (host, portal domain or /p/<slug>/ prefix; tenants.addresses)."""
+    return province_public_url(f"/verify/admission-ticket?token={token}", request=request)
+
+
+def _ticket(registration: Registration, *, request: Any = None) -> AdmissionTicket:
     profile = CandidateProfile.objects.filter(user_id=registration.applicant_id).first()
     name = (profile.real_name if profile else "") or registration.applicant.real_name or registration.applicant.username
     id_number = (profile.id_number if profile else "") or (registration.applicant.id_number or "")
@@ -77,7 +85,7 @@ def _ticket(registration: Registration) -> AdmissionTicket:
         session_starts_at=registration.session.starts_at,
         session_ends_at=registration.session.ends_at,
         verify_token=token,
-        verify_url=f"http://{province.slug}.{settings.BASE_DOMAIN}/verify/admission-ticket?token={token}",
+        verify_url=ticket_verify_url(token, request=request),
     )
 
 
@@ -89,8 +97,11 @@ def _load(registration_id: int) -> Registration | None:
     )
 
 
-def admission_ticket_get(*, actor: Any, registration_id: int, now: datetime | None = None) -> AdmissionTicket:
-    """The candidate's ticket: only once approved, only within the plan's ticket window."""
+def admission_ticket_get(
+    *, actor: Any, registration_id: int, now: datetime | None = None, request: Any = None
+) -> AdmissionTicket:
+    """The candidate's ticket: only once approved, only within the plan's ticket window. `request` (the
+    caller's, if any) only chooses the address form of the QR code's URL."""
     registration = _load(registration_id)
     if registration is None or registration.applicant_id != getattr(actor, "pk", None):
         raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
@@ -99,10 +110,11 @@ def admission_ticket_get(*, actor: Any, registration_id: int, now: datetime | No
     now = now or timezone.now()
     if not registration.plan.ticket_opens_at <= now <= registration.plan.ticket_closes_at:
         raise DomainError(ErrorCode.TICKET_NOT_AVAILABLE)
-    return _ticket(registration)
+    return _ticket(registration, request=request)
 
 
-def _photo(registration: Registration) -> bytes | None:
+def _photo_file(registration: Registration) -> tuple[bytes, str] | None:
+    """The candidate's ID photo (avatar) and its content type, when its file is in storage."""
     attachment = Attachment.objects.filter(
         profile__user_id=registration.applicant_id, kind=Attachment.Kind.AVATAR
     ).first()
@@ -111,8 +123,13 @@ def _photo(registration: Registration) -> bytes | None:
     root = Path(settings.STORAGE_ROOT)
     for path in (root / current_province().schema_name / attachment.storage_name, root / attachment.storage_name):
         if path.is_file():
-            return path.read_bytes()
+            return path.read_bytes(), attachment.content_type
     return None
+
+
+def _photo(registration: Registration) -> bytes | None:
+    found = _photo_file(registration)
+    return found[0] if found else None
 
 
 def admission_ticket_pdf(ticket: AdmissionTicket) -> bytes:
@@ -139,7 +156,7 @@ def admission_ticket_pdf(ticket: AdmissionTicket) -> bytes:
     )
 
 
-def admission_ticket_verify(*, actor: Any, token: str) -> AdmissionTicket:
+def admission_ticket_verify(*, actor: Any, token: str, request: Any = None) -> AdmissionTicket:
     """Staff scan the QR code: the ticket behind a genuine token of this province, else TICKET_INVALID."""
     if actor is None or not actor.is_province_staff:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
@@ -160,4 +177,24 @@ def admission_ticket_verify(*, actor: Any, token: str) -> AdmissionTicket:
         or registration.ticket_number != payload.get("t")
     ):
         raise DomainError(ErrorCode.TICKET_INVALID)
-    return _ticket(registration)
+    return _ticket(registration, request=request)
+
+
+@dataclass(frozen=True)
+class TicketCheck:
+    ticket: AdmissionTicket
+    photo: bytes | None
+    photo_content_type: str
+
+
+def admission_ticket_check(*, actor: Any, token: str, request: Any = None) -> TicketCheck:
+    """The check page at the exam site: a genuine ticket with the candidate's photo (else TICKET_INVALID).
+
+    Staff looking at a candidate's photo and identity leave an audit row, as their file downloads do.
+    """
+    ticket = admission_ticket_verify(actor=actor, token=token, request=request)
+    with transaction.atomic():
+        audit_record(actor=actor, action="admission_ticket_check", target=ticket.registration)
+    found = _photo_file(ticket.registration)
+    return TicketCheck(ticket=ticket, photo=found[0] if found else None,
+                       photo_content_type=found[1] if found else "")

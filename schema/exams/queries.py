@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from strawberry_django.optimizer import optimize
 from strawberry_django.relay import DjangoListConnection
 
@@ -37,6 +38,12 @@ def id_arg(info: strawberry.Info, value: strawberry.ID, type_: type[ProvinceNode
         if error.code == ErrorCode.NOT_FOUND:
             return None
         raise coded_error(info, error) from error
+
+
+def _request(info: strawberry.Info) -> HttpRequest | None:
+    """The HTTP request (its address form shapes the ticket's QR URL); None over WebSocket."""
+    request = info.context["request"]
+    return request if isinstance(request, HttpRequest) else None
 
 
 def one(info: strawberry.Info, queryset: QuerySet[Any]) -> Any:
@@ -119,7 +126,7 @@ class ExamQuery:
         actor = require_roles(info, Role.CANDIDATE)
         try:
             pk = pk_of(info, registration_id, RegistrationType, field="registrationId")
-            ticket = tickets.admission_ticket_get(actor=actor, registration_id=pk)
+            ticket = tickets.admission_ticket_get(actor=actor, registration_id=pk, request=_request(info))
         except DomainError as error:
             return AdmissionTicketResult(errors=user_errors(error, info))
         return AdmissionTicketResult(ticket=AdmissionTicketType.from_ticket(ticket))
@@ -129,7 +136,7 @@ class ExamQuery:
     def admission_ticket_verify(self, info: strawberry.Info, token: str) -> AdmissionTicketVerification:
         actor = require_roles(info, *STAFF_ROLES)
         try:
-            ticket = tickets.admission_ticket_verify(actor=actor, token=token)
+            ticket = tickets.admission_ticket_verify(actor=actor, token=token, request=_request(info))
         except DomainError as error:
             return AdmissionTicketVerification(valid=False, errors=user_errors(error, info))
         return AdmissionTicketVerification(valid=True, ticket=AdmissionTicketType.from_ticket(ticket))

@@ -31,6 +31,12 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"WebSocket (graphql-transport-ws) on the same paths: ws://yunnan.{base}:{port}/graphql/")
         self.stdout.write(f"Health: http://{base}:{port}/healthz   Admin: http://yunnan.{base}:{port}/admin/")
+        self.stdout.write("Seat boards (考位实时余量, live) — open one in a browser:")
+        for province in province_list():
+            self.stdout.write(
+                f"{province.name:<10} http://{province.slug}.{base}:{port}/seats/"
+                f"  or  http://{base}:{port}/p/{province.slug}/seats/"
+            )
         self.stdout.write("")
         uvicorn.run(
             "config.asgi:application",
