@@ -83,6 +83,7 @@ TENANT_APPS = [
     "reviews",
     "exams",
     "certificates",
+    "enterprises",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -123,6 +123,12 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "CSRF_FAILED"
     UPLOAD_QUOTA_EXCEEDED = "UPLOAD_QUOTA_EXCEEDED"
 
+    # Enterprises (issue 12, seeds 001, 003)
+    ENTERPRISE_NOT_FOUND = "ENTERPRISE_NOT_FOUND"
+    ENTERPRISE_NOT_APPROVED = "ENTERPRISE_NOT_APPROVED"
+    STAFF_NOT_EMPLOYED = "STAFF_NOT_EMPLOYED"
+    STAFF_ALREADY_EMPLOYED = "STAFF_ALREADY_EMPLOYED"
+
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
 MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
@@ -225,6 +231,10 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.INTERNAL_ERROR: ("服务器内部错误", "Internal server error."),
     ErrorCode.CSRF_FAILED: ("请求缺少跨站防护凭据", "This request needs a CSRF token or a custom header."),
     ErrorCode.UPLOAD_QUOTA_EXCEEDED: ("上传文件数量或大小已达上限，请稍后再试", "Upload quota reached; try again later."),
+    ErrorCode.ENTERPRISE_NOT_FOUND: ("未找到该统一社会信用代码的已审核企业", "No approved enterprise with this credit code."),
+    ErrorCode.ENTERPRISE_NOT_APPROVED: ("企业注册信息尚未审核通过", "The enterprise's registration is not approved yet."),
+    ErrorCode.STAFF_NOT_EMPLOYED: ("该证书不属于本单位", "This certificate does not belong to the enterprise."),
+    ErrorCode.STAFF_ALREADY_EMPLOYED: ("该证书仍属于其他单位，请先办理调出", "The certificate still belongs to an enterprise; transfer it out first."),
 }
 
 
