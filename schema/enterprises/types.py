@@ -17,7 +17,14 @@ import strawberry_django
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role
-from enterprises.models import Enterprise, EnterpriseChange, StaffTransferIn, StaffTransferOut, UnitInfoChange
+from enterprises.models import (
+    Enterprise,
+    EnterpriseChange,
+    StaffTransfer,
+    StaffTransferIn,
+    StaffTransferOut,
+    UnitInfoChange,
+)
 from schema.accounts.auth import resolve_actor
 from schema.base import UserError
 from schema.profiles.types import DocumentType
@@ -86,7 +93,11 @@ def _enterprise_scoped(
     return queryset.filter(Q(applicant_id=viewer.pk) | Q(enterprise__account_id=viewer.pk))
 
 
-class _StaffTransferFields(ReviewableType):
+@strawberry_django.interface(
+    StaffTransfer, name="StaffTransfer",
+    description="人员调出 or 人员调入: a staff member's certificate leaving or joining an enterprise, in three stages.",
+)
+class StaffTransferType(ReviewableType):
     certificate: CertificateTypeRef
     enterprise: EnterpriseType
     reason: str
@@ -107,7 +118,7 @@ class _StaffTransferFields(ReviewableType):
     description="人员调出 (requestType staff_transfer_out): the enterprise (stage 1), the review department "
     "(2), the assessment authority (3); on approval the certificate leaves the enterprise.",
 )
-class StaffTransferOutType(_StaffTransferFields):
+class StaffTransferOutType(StaffTransferType):
     pass
 
 
@@ -116,7 +127,7 @@ class StaffTransferOutType(_StaffTransferFields):
     description="人员调入 (requestType staff_transfer_in): the enterprise (stage 1), the review department (2), "
     "the assessment authority issues (3); then the certificate is the enterprise's.",
 )
-class StaffTransferInType(_StaffTransferFields):
+class StaffTransferInType(StaffTransferType):
     pass
 
 
@@ -179,7 +190,7 @@ class UnitInfoChangePayload:
 
 @strawberry.type
 class StaffTransferPayload:
-    request: ReviewableType | None = strawberry.field(default=None, description="StaffTransferOut or StaffTransferIn")
+    request: StaffTransferType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
