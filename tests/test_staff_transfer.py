@@ -212,3 +212,14 @@ def test_the_holder_withdraws_before_anyone_decides(
         {"code": "NOT_FOUND"}]
     assert call(url, HOST, world["holder_tokens"][0], withdraw, id=request_id)["staffTransferWithdraw"] == {
         "request": {"state": "WITHDRAWN"}, "errors": []}
+
+
+def test_the_holders_employer_change_becomes_a_transfer(yunnan: Any, world: dict[str, Any]) -> None:
+    from certificates.services import certificate_change_request
+    from core.errors import DomainError, ErrorCode
+
+    holder, certificate = world["holders"][0]
+    with province_scope(yunnan), pytest.raises(DomainError) as caught:
+        certificate_change_request(actor=holder, certificate_id=certificate.pk, new_region="昆明市",
+                                   new_employer="别的公司", resigned=True, document_ids=[])
+    assert (caught.value.code, caught.value.field) == (ErrorCode.STAFF_TRANSFER_REQUIRED, "newEmployer")

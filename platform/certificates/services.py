@@ -475,6 +475,9 @@ def certificate_change_request(
         _check_certificate_open(certificate)
     region = _text(new_region, field="newRegion", limit=100)
     employer = _text(new_employer, field="newEmployer", limit=200)
+    if certificate.enterprise_id is not None and employer != certificate.employer:
+        # Staff of an enterprise leave and join through 人员调出 / 调入 (enterprises.services), not here.
+        raise DomainError(ErrorCode.STAFF_TRANSFER_REQUIRED, field="newEmployer")
     target = _target_province(new_province)
     documents = _documents(actor, document_ids)
     required = []

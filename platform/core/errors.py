@@ -128,6 +128,7 @@ class ErrorCode(StrEnum):
     ENTERPRISE_NOT_APPROVED = "ENTERPRISE_NOT_APPROVED"
     STAFF_NOT_EMPLOYED = "STAFF_NOT_EMPLOYED"
     STAFF_ALREADY_EMPLOYED = "STAFF_ALREADY_EMPLOYED"
+    STAFF_TRANSFER_REQUIRED = "STAFF_TRANSFER_REQUIRED"
 
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
@@ -234,6 +235,7 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.ENTERPRISE_NOT_FOUND: ("未找到该统一社会信用代码的已审核企业", "No approved enterprise with this credit code."),
     ErrorCode.ENTERPRISE_NOT_APPROVED: ("企业注册信息尚未审核通过", "The enterprise's registration is not approved yet."),
     ErrorCode.STAFF_NOT_EMPLOYED: ("该证书不属于本单位", "This certificate does not belong to the enterprise."),
+    ErrorCode.STAFF_TRANSFER_REQUIRED: ("该证书属于企业，更换单位请办理人员调出/调入", "This certificate belongs to an enterprise: change employer through a staff transfer out / in."),
     ErrorCode.STAFF_ALREADY_EMPLOYED: ("该证书仍属于其他单位，请先办理调出", "The certificate still belongs to an enterprise; transfer it out first."),
 }
 
