@@ -162,3 +162,35 @@ def test_staff_roles_are_not_enterprise_roles(asgi_server: LiveServer, yunnan: A
     _, staff = make_account(yunnan, username="staff_reviewer", roles=[Role.REVIEW_DEPARTMENT], kind=User.Kind.STAFF)
     body = call_raw(asgi_server.http_url(), HOST, staff, STAFF)
     assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+TRANSFERS = """{ enterpriseTransfersOut(first: 100) { totalCount edges { node { id state stage summary
+  applicant { username realName } enterprise { name }
+  certificate { number holder { username } category { code } } } } } }"""
+
+
+def _transfers(tenant: Any, enterprise: Any, count: int, start: int) -> None:
+    from enterprises.models import StaffTransferOut
+
+    _bulk(tenant, enterprise, [make_candidate(tenant, f"tr_bulk{start + i}", index=260 + start + i)[0]
+                               for i in range(min(count, 5))], count, 1000 + start)
+    with province_scope(tenant):
+        made = Certificate.objects.filter(number__startswith="YN-ENT-", enterprise=enterprise).order_by("-pk")[:count]
+        StaffTransferOut.objects.bulk_create(
+            StaffTransferOut(applicant_id=c.holder_id, certificate=c, enterprise=enterprise, state="submitted",
+                             stage=1, stages=3) for c in made)
+
+
+def test_transfers_with_applicant_certificate_and_enterprise_cost_the_same_for_5_and_50(
+    asgi_server: LiveServer, yunnan: Any
+) -> None:
+    enterprise, token = make_enterprise(yunnan, 2006)
+    _transfers(yunnan, enterprise, 5, 0)
+    call(asgi_server.http_url(), HOST, token, TRANSFERS)
+    with count_queries() as few:
+        call(asgi_server.http_url(), HOST, token, TRANSFERS)
+    _transfers(yunnan, enterprise, 45, 5)
+    with count_queries() as many:
+        found = call(asgi_server.http_url(), HOST, token, TRANSFERS)
+    assert found["enterpriseTransfersOut"]["totalCount"] == 50
+    assert len(list(few)) == len(list(many)) <= 12, list(many)

@@ -223,3 +223,13 @@ def test_the_holders_employer_change_becomes_a_transfer(yunnan: Any, world: dict
         certificate_change_request(actor=holder, certificate_id=certificate.pk, new_region="昆明市",
                                    new_employer="别的公司", resigned=True, document_ids=[])
     assert (caught.value.code, caught.value.field) == (ErrorCode.STAFF_TRANSFER_REQUIRED, "newEmployer")
+
+
+def test_the_holder_lists_his_own_transfers(asgi_server: LiveServer, yunnan: Any, world: dict[str, Any]) -> None:
+    url = asgi_server.http_url()
+    request_id = _out(url, world, yunnan, 0)
+    mine = """{ myStaffTransfers(direction: OUT, first: 10) { totalCount edges { node { id state
+        ... on StaffTransferOut { enterprise { name } } } } } }"""
+    found = call(url, HOST, world["holder_tokens"][0], mine)["myStaffTransfers"]
+    assert found["totalCount"] == 1 and found["edges"][0]["node"]["id"] == request_id
+    assert call(url, HOST, world["holder_tokens"][1], mine)["myStaffTransfers"]["totalCount"] == 0

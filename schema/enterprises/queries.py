@@ -31,8 +31,10 @@ from schema.enterprises.types import (
     EnterpriseChangeType,
     EnterpriseExportKind,
     EnterpriseType,
+    StaffTransferDirection,
     StaffTransferInType,
     StaffTransferOutType,
+    StaffTransferType,
     UnitInfoChangeType,
 )
 from schema.relay import pk_of
@@ -130,6 +132,15 @@ class EnterpriseQuery:
     )
     def enterprise_changes(self, info: strawberry.Info) -> QuerySet[EnterpriseChange]:
         return _mine(info, lambda e: EnterpriseChange.objects.filter(enterprise=e).order_by("-created_at", "-pk"))
+
+    @strawberry_django.connection(
+        DjangoListConnection[StaffTransferType],
+        description="The caller's own 人员调出 / 人员调入 requests (as a holder), newest first.",
+    )
+    def my_staff_transfers(self, info: strawberry.Info, direction: StaffTransferDirection) -> QuerySet[Any]:
+        actor = require_actor(info)
+        model = StaffTransferOut if direction == StaffTransferDirection.OUT else StaffTransferIn
+        return model.objects.filter(applicant_id=actor.pk).order_by("-created_at", "-pk")
 
     @strawberry.field(description="One of the enterprise's lists as an Excel workbook (base64).")
     @db_resolver

@@ -164,6 +164,12 @@ class EnterpriseExportKind(Enum):
     REQUESTS = "requests"
 
 
+@strawberry.enum(description="人员调出 (OUT) or 人员调入 (IN).")
+class StaffTransferDirection(Enum):
+    OUT = "out"
+    IN = "in"
+
+
 @strawberry.enum(description="单位名称变更 or 资质变更.")
 class EnterpriseChangeKind(Enum):
     NAME = "name"
