@@ -32,6 +32,10 @@ from schema.core.queries import CoreQuery
 from schema.drivers.live import DriverSubscription
 from schema.drivers.mutations import DriverMutation
 from schema.drivers.queries import DriverQuery
+from schema.enterprises.live import EnterpriseSubscription
+from schema.enterprises.mutations import EnterpriseMutation
+from schema.enterprises.queries import EnterpriseQuery
+from schema.enterprises.types import ENTERPRISE_REQUEST_TYPES
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
@@ -104,16 +108,18 @@ QUERIES = (
     any_scope(CoreQuery), NodeQuery, any_scope(NoticeQuery), any_scope(AccountQuery),
     any_scope(CertificateVerifyQuery),
     province_only(ProfileQuery), province_only(ExamQuery), province_only(ReviewQuery),
-    province_only(CertificateQuery), national_only(NationalQuery), province_only(DriverQuery),
+    province_only(CertificateQuery), province_only(EnterpriseQuery), national_only(NationalQuery),
+    province_only(DriverQuery),
 )
 MUTATIONS = (
     any_scope(AccountSessionMutation),
     province_only(AccountProvinceMutation), province_only(ProfileMutation), province_only(ExamMutation),
     province_only(ReviewMutation), province_only(CertificateMutation), province_only(DriverMutation),
+    province_only(EnterpriseMutation),
 )
 SUBSCRIPTIONS = (
     national_only(NationalSubscription), any_scope(NoticeSubscription), province_only(ReviewSubscription),
-    province_only(SeatSubscription), province_only(DriverSubscription),
+    province_only(SeatSubscription), province_only(DriverSubscription), province_only(EnterpriseSubscription),
 )
 require_declared_scopes(*QUERIES, *MUTATIONS, *SUBSCRIPTIONS)
 
@@ -143,7 +149,8 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[*CERTIFICATE_REQUEST_TYPES],  # implementations of interfaces that no field names directly
+    # implementations of interfaces that no field names directly
+    types=[*CERTIFICATE_REQUEST_TYPES, *ENTERPRISE_REQUEST_TYPES],
     extensions=_extensions(),
     config=_config(),
 )

@@ -17,7 +17,13 @@ from registry.models import CertificateRecord
 from reviews.models import ReviewState
 from reviews.services import review_approve, review_reject
 from tenants.context import national_scope, province_scope
-from tests.support.certificates import RENEWAL_PURPOSES, assessor, holder_with_certificate, upload_documents
+from tests.support.certificates import (
+    RENEWAL_PURPOSES,
+    assessor,
+    holder_with_certificate,
+    require_renewal_materials,
+    upload_documents,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +34,7 @@ VALID_FROM = date(2023, 3, 8)
 @pytest.fixture
 def renewing(yunnan: Any, storage_root: Path) -> tuple[Any, Certificate, list[int]]:
     holder, certificate = holder_with_certificate(yunnan, "renew_holder", index=101, valid_from=VALID_FROM)
+    require_renewal_materials(yunnan, *RENEWAL_PURPOSES)  # this province asks seed 003's five documents
     return holder, certificate, upload_documents(yunnan, holder, *RENEWAL_PURPOSES)
 
 
@@ -130,3 +137,20 @@ def test_a_rejected_renewal_shows_the_opinion_and_is_corrected_and_resubmitted(y
                                   request_id=renewal.pk, today=date(2026, 1, 12))
         assert (again.pk, again.state, again.opinion) == (renewal.pk, ReviewState.SUBMITTED, "")
         assert sorted(again.documents.values_list("pk", flat=True)) == sorted([*docs[:4], *better])
+
+
+def test_a_province_that_asks_no_materials_renews_without_documents(yunnan: Any, storage_root: Path) -> None:
+    # given a province whose renewal asks no documents (seed 000; the default)
+    holder, certificate = holder_with_certificate(yunnan, "renew_plain", index=103, valid_from=VALID_FROM)
+    # when the holder renews inside the window without any document
+    renewal = _renew(yunnan, holder, certificate, [], date(2026, 1, 10))
+    # then the renewal is submitted
+    assert renewal.state == ReviewState.SUBMITTED
+
+
+def test_the_setting_names_what_is_missing(yunnan: Any, storage_root: Path) -> None:
+    holder, certificate = holder_with_certificate(yunnan, "renew_one", index=104, valid_from=VALID_FROM)
+    require_renewal_materials(yunnan, "application_form")
+    with pytest.raises(DomainError) as caught:
+        _renew(yunnan, holder, certificate, [], date(2026, 1, 10))
+    assert caught.value.params["missing"] == ["application_form"]

@@ -295,6 +295,27 @@ def verification_code_send(
     return row.expires_at
 
 
+def email_code_send(*, email: str, client_address: str = "", now: datetime | None = None) -> datetime:
+    """Send a code to verify an email address (enterprise registration, email change); returns when it
+    expires. Same rules as the SMS code: one per 60 s, hourly budgets per address and per client."""
+    row = _code_send(
+        purpose=VerificationCode.Purpose.REGISTER, channel=VerificationCode.Channel.EMAIL,
+        destination=email.strip().lower(), user=None, client_address=client_address, now=_now(now),
+    )
+    return row.expires_at
+
+
+def email_code_spend(*, email: str, code: str, now: datetime | None = None, field: str = "emailCode") -> None:
+    """Check and spend the newest email code of `email`; a wrong try counts (committed) before the refusal."""
+    with transaction.atomic():
+        failure = _code_use(
+            purpose=VerificationCode.Purpose.REGISTER, destination=email.strip().lower(), user=None,
+            code=code or "", now=_now(now), field=field,
+        )
+    if failure is not None:
+        raise failure
+
+
 # ------------------------------------------------------------------------------------------- register
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from certificates.models import Certificate, CertificateCategory
+from certificates.models import Certificate, CertificateCategory, RenewalMaterials
 
 
 @admin.register(CertificateCategory)
@@ -17,3 +17,10 @@ class CertificateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False  # a certificate is cancelled through its request, never deleted
+
+
+@admin.register(RenewalMaterials)
+class RenewalMaterialsAdmin(admin.ModelAdmin):
+    """The province's renewal materials (one row; none = no document needed). Also `renewalMaterialsSet`."""
+
+    list_display = ("__str__", "updated_at")

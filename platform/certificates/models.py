@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -56,6 +57,11 @@ class Certificate(models.Model):
     valid_until = models.DateField(db_index=True)
     transferred_from = models.CharField(max_length=32, blank=True)
     transferred_to = models.CharField(max_length=32, blank=True)
+    # Staff as a relation (seed 001): the enterprise the holder works for with this certificate; set and
+    # cleared only by approved staff transfers (enterprises.services), shown in the enterprise's search.
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -63,6 +69,22 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RenewalMaterials(models.Model):
+    """Which documents a renewal (延续) needs in this province: one row per province schema (a singleton);
+    no row = none (seed 000's renewal asks none, seed 003's five). Shared by the holder's own renewal and the
+    enterprise's renewal for its staff."""
+
+    purposes = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "renewal materials setting"
+        verbose_name_plural = "renewal materials setting"
+
+    def __str__(self) -> str:
+        return ", ".join(self.purposes) or "none"
 
 
 class NumberSequence(models.Model):

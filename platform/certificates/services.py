@@ -27,6 +27,7 @@ from certificates.models import (
     CertificateRequest,
     CertificateTransfer,
     NumberSequence,
+    RenewalMaterials,
 )
 from certificates.numbers import certificate_number_format
 from certificates.windows import RENEWAL_EXTENSION_YEARS, add_years, lapses_on, renewal_window
@@ -208,7 +209,8 @@ def _notify(certificate: Certificate, *, kind: str) -> None:
 # with the request row locked. Lock order everywhere: request row, then certificate row (filing a new
 # request locks the certificate first, but no one else can hold the new request's row yet).
 
-RENEWAL_MATERIALS = (
+# Seed 003's renewal materials (a province sets them with `renewal_materials_set`; the default is none).
+SEED_003_RENEWAL_MATERIALS = (
     Document.Purpose.PLEDGE,
     Document.Purpose.APPLICATION_FORM,
     Document.Purpose.SAFETY_EDUCATION_RECORD,
@@ -473,6 +475,9 @@ def certificate_change_request(
         _check_certificate_open(certificate)
     region = _text(new_region, field="newRegion", limit=100)
     employer = _text(new_employer, field="newEmployer", limit=200)
+    if certificate.enterprise_id is not None and employer != certificate.employer:
+        # Staff of an enterprise leave and join through 人员调出 / 调入 (enterprises.services), not here.
+        raise DomainError(ErrorCode.STAFF_TRANSFER_REQUIRED, field="newEmployer")
     target = _target_province(new_province)
     documents = _documents(actor, document_ids)
     required = []
@@ -493,6 +498,29 @@ def certificate_change_request(
     return request
 
 
+def renewal_materials() -> list[str]:
+    """The documents a renewal needs in this province (the province's setting; none when unset)."""
+    row = RenewalMaterials.objects.order_by("pk").first()
+    return list(row.purposes) if row is not None else []
+
+
+def renewal_materials_set(*, actor: Any, purposes: Sequence[str]) -> RenewalMaterials:
+    """Set which documents a renewal needs in this province (province administrators): seed 000 asks
+    none, seed 003 the pledge, application form, safety-education record, labour contract and
+    social-insurance proof. Applies to the holder's own renewal and to an enterprise's for its staff."""
+    require_role(actor, Role.PROVINCE_ADMIN)
+    wanted = list(dict.fromkeys(str(p) for p in purposes))
+    if any(p not in Document.Purpose.values for p in wanted):
+        raise DomainError(ErrorCode.INVALID_INPUT, field="purposes")
+    with transaction.atomic():
+        row = RenewalMaterials.objects.select_for_update().order_by("pk").first() or RenewalMaterials()
+        before = list(row.purposes)
+        row.purposes = wanted
+        row.save()
+        audit_record(actor=actor, action="renewal_materials_set", target=row, data={"from": before, "to": wanted})
+    return row
+
+
 def certificate_renew(
     *,
     actor: Any,
@@ -501,11 +529,25 @@ def certificate_renew(
     request_id: int | None = None,
     today: date | None = None,
 ) -> CertificateRenewal:
-    """证书延续 (seeds 000, 001, 003): from 3 months before expiry to 2 months after it, with the pledge,
-    application form, safety-education record, labour contract and social-insurance proof. A lapsed
-    certificate cannot be renewed (the holder sits the exam again)."""
+    """证书延续 (seeds 000, 001, 003) by the holder: see `certificate_renewal_file`."""
     require_role(actor, Role.CANDIDATE)
     certificate = _own_certificate(actor, certificate_id)
+    return certificate_renewal_file(actor=actor, certificate=certificate, document_ids=document_ids,
+                                    request_id=request_id, today=today)
+
+
+def certificate_renewal_file(
+    *,
+    actor: Any,
+    certificate: Certificate,
+    document_ids: Sequence[int],
+    request_id: int | None = None,
+    today: date | None = None,
+) -> CertificateRenewal:
+    """File (or correct and resubmit) a renewal of `certificate` with `actor` as applicant: the holder, or
+    the enterprise for its staff (the caller checks who may). From 3 months before expiry to 2 months after
+    it, with the documents the province's setting asks for (`renewal_materials`). A lapsed certificate
+    cannot be renewed (the holder sits the exam again)."""
     if request_id is None:
         _check_certificate_open(certificate)
     day = today or timezone.localdate()
@@ -518,7 +560,7 @@ def certificate_renew(
         raise DomainError(ErrorCode.RENEWAL_WINDOW_CLOSED, field="certificateId",
                           params={"opens": window.opens.isoformat(), "closes": window.closes.isoformat()})
     documents = _documents(actor, document_ids)
-    _require_materials(documents, RENEWAL_MATERIALS)
+    _require_materials(documents, renewal_materials())
     request = _file_on_certificate(actor=actor, model=CertificateRenewal, certificate=certificate,
                                    fields={"valid_until_before": certificate.valid_until}, documents=documents,
                                    request_id=request_id)

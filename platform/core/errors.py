@@ -146,6 +146,12 @@ class ErrorCode(StrEnum):
     EXAM_SLOT_NOT_OPEN = "EXAM_SLOT_NOT_OPEN"
     CONSENT_REQUIRED = "CONSENT_REQUIRED"
     CONSENT_VERSION_OUTDATED = "CONSENT_VERSION_OUTDATED"
+    # Enterprises (issue 12, seeds 001, 003)
+    ENTERPRISE_NOT_FOUND = "ENTERPRISE_NOT_FOUND"
+    ENTERPRISE_NOT_APPROVED = "ENTERPRISE_NOT_APPROVED"
+    STAFF_NOT_EMPLOYED = "STAFF_NOT_EMPLOYED"
+    STAFF_ALREADY_EMPLOYED = "STAFF_ALREADY_EMPLOYED"
+    STAFF_TRANSFER_REQUIRED = "STAFF_TRANSFER_REQUIRED"
 
 
 # zh, en. A code without an entry falls back to its name, so a new code never breaks a response.
@@ -272,6 +278,11 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.EXAM_SLOT_NOT_OPEN: ("该场次已开始或已结束，无法预约", "This slot has started or ended; it cannot be booked."),
     ErrorCode.CONSENT_REQUIRED: ("请阅读并同意《政务交通用户服务协议》和隐私政策", "Accept the service agreement and privacy policy."),
     ErrorCode.CONSENT_VERSION_OUTDATED: ("服务协议已更新，请重新阅读并同意", "The agreement was updated; read and accept the current version."),
+    ErrorCode.ENTERPRISE_NOT_FOUND: ("未找到该统一社会信用代码的已审核企业", "No approved enterprise with this credit code."),
+    ErrorCode.ENTERPRISE_NOT_APPROVED: ("企业注册信息尚未审核通过", "The enterprise's registration is not approved yet."),
+    ErrorCode.STAFF_NOT_EMPLOYED: ("该证书不属于本单位", "This certificate does not belong to the enterprise."),
+    ErrorCode.STAFF_TRANSFER_REQUIRED: ("该证书属于企业，更换单位请办理人员调出/调入", "This certificate belongs to an enterprise: change employer through a staff transfer out / in."),
+    ErrorCode.STAFF_ALREADY_EMPLOYED: ("该证书仍属于其他单位，请先办理调出", "The certificate still belongs to an enterprise; transfer it out first."),
 }
 
 

@@ -51,10 +51,12 @@ __all__ = [
     "DEFAULT_TICKET_NOTICES",
     "FONT_ENV_VAR",
     "AdmissionTicketDoc",
+    "ApplicationFormDoc",
     "CertificateDoc",
     "configure_font",
     "qr_code_widget",
     "render_admission_ticket",
+    "render_application_form",
     "render_certificate",
 ]
 
@@ -616,6 +618,40 @@ def render_certificate(cert: CertificateDoc) -> bytes:
         canvas.setFillColor(_MUTED)
         canvas.drawCentredString(PAGE_W / 2, 18 * mm, cert.verify_url)
 
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------- application forms
+
+
+@dataclass(frozen=True)
+class ApplicationFormDoc:
+    """A pre-filled application form (单位信息变更申请表, 延续申请表): rows of label and value, then the
+    places to sign and stamp. Strings are printed as given."""
+
+    title: str
+    rows: Sequence[tuple[str, str]]
+    reference: str = ""
+    signature_lines: Sequence[str] = ("申请人（签字）：", "单位（盖章）：", "日期：")
+
+
+def render_application_form(form: ApplicationFormDoc) -> bytes:
+    """One A4 page: the title, the rows, and the signature and stamp lines to fill in by hand."""
+    buffer = BytesIO()
+    canvas = _new_canvas(buffer, title=form.title, subject=form.reference or form.title, author="")
+    top = PAGE_H - _MARGIN
+    _draw_bold_centered(canvas, _clip(form.title, 30), top - 24, 20)
+    if form.reference:
+        _draw_centered(canvas, _clip(form.reference, 60), top - 44, 10, _MUTED)
+    bottom = _place(canvas, _rows_table([(_clip(k, 12), _clip(v)) for k, v in form.rows], 11), top - 60)
+    canvas.setFont(_font(), 12)
+    canvas.setFillColor(_INK)
+    y = bottom - 40
+    for line in form.signature_lines:
+        canvas.drawString(_MARGIN + PAGE_W / 2 - 30 * mm, y, _clip(line, 30))
+        y -= 28
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -102,6 +102,11 @@ class Reviewable(models.Model):
         """
         return ()
 
+    def may_decide(self, *, actor: Any, stage: int) -> bool:
+        """Beyond holding a role of the stage: may `actor` decide this very request? (An enterprise decides
+        the enterprise stage of its own staff's requests only.) Called with the row locked."""
+        return True
+
     def review_summary(self) -> str:
         """One line for a reviewer's queue."""
         return f"{self.REQUEST_TYPE} #{self.pk}"

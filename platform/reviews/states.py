@@ -90,6 +90,8 @@ def _check_actor(obj: Reviewable, action: ReviewAction, actor: Any | None, state
     roles = obj.stage_roles(obj.stage) if state in QUEUED_STATES else tuple(obj.reviewer_roles())
     if actor.pk == obj.applicant_id or not actor.has_role(*roles):
         raise DomainError(ErrorCode.PERMISSION_DENIED)
+    if state in QUEUED_STATES and not obj.may_decide(actor=actor, stage=obj.stage):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
 
 
 def review_transition(

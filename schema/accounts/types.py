@@ -19,6 +19,7 @@ from schema.profiles.access import ProfileAccess
 from schema.relay import ProvinceNode
 
 if TYPE_CHECKING:
+    from schema.enterprises.types import EnterpriseType
     from schema.profiles.types import ProfileType
 
 Role = strawberry.enum(_Role, name="Role", description="What an account may do in its province.")
@@ -96,6 +97,17 @@ class AccountType(ProvinceNode):
         description="考生个人信息: for the account itself and the staff who review candidates; null for anyone else.",
         extensions=[ProfileAccess()],
     )
+
+    @strawberry_django.field(
+        description="企业: an enterprise account's company profile with its registration state, opinion and "
+        "decision time (what the account sees at login: submitted, approved, or rejected with the reason); "
+        "null for other accounts and before the profile is filled in.",
+        select_related=["enterprise"],
+    )
+    def enterprise(self, root: User) -> Annotated[EnterpriseType, strawberry.lazy("schema.enterprises.types")] | None:
+        # Reached only through accounts the caller may see (itself, requests it reviews): company data, not
+        # personal data; the licence's download link checks the viewer again on use.
+        return getattr(root, "enterprise", None)
 
 
 def _has_profile(user: User) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 import strawberry_django
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import JSONObject
 from strawberry_django.optimizer import optimize
 from strawberry_django.utils.typing import get_django_definition
@@ -47,6 +47,7 @@ from schema.reviews.types import ReviewableType
 from tenants.context import current_province
 
 if TYPE_CHECKING:
+    from schema.enterprises.types import EnterpriseType
     from schema.exams.types import RegistrationType, SubjectType
 
 
@@ -130,14 +131,19 @@ class CertificateType(ProvinceNode):
     valid_until: date
     transferred_to: str
     transferred_from: str
+    enterprise: Annotated[EnterpriseType, strawberry.lazy("schema.enterprises.types")] | None = (
+        strawberry_django.field(description="The enterprise whose staff holds it (人员调入 / 调出 move it).")
+    )
 
     @classmethod
     def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
-        """Through `node`: its holder and the province's staff."""
+        """Through `node`: its holder, its holder's enterprise and the province's staff."""
         viewer = resolve_actor(info)
         if viewer is None:
             return queryset.none()
-        return queryset if viewer.has_role(*STAFF_ROLES) else queryset.filter(holder_id=viewer.pk)
+        if viewer.has_role(*STAFF_ROLES):
+            return queryset
+        return queryset.filter(Q(holder_id=viewer.pk) | Q(enterprise__account_id=viewer.pk))
 
     @strawberry_django.field(
         only=["status", "valid_until"],

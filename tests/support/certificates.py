@@ -63,3 +63,12 @@ def holder_with_certificate(
 
     user, _ = make_candidate(tenant, username, index=index)
     return user, issue_certificate(tenant, user, valid_from=valid_from)
+
+
+def require_renewal_materials(tenant: Any, *purposes: str) -> None:
+    """The province's renewal-materials setting (seed 003 asks five documents; the default is none)."""
+    from certificates.models import RenewalMaterials
+
+    with province_scope(tenant):
+        RenewalMaterials.objects.all().delete()
+        RenewalMaterials.objects.create(purposes=list(purposes))
