@@ -33,14 +33,15 @@ def test_applicant_and_staff_only(asgi_server: LiveServer, yunnan: Any, storage_
     owner, owner_token = make_applicant(yunnan, "acc_owner")
     _, other_token = make_applicant(yunnan, "acc_other")
     _, site_token = staff(yunnan, "acc_site", Role.SITE_REVIEWER)
+    _, authority_token = staff(yunnan, "acc_authority", Role.ASSESSMENT_AUTHORITY)
     with province_scope(yunnan):
         data = form(owner, attachments=attachments_for(yunnan, owner))
         application = driver_application_submit(actor=owner, data=data)
     app_id = gid("DriverApplication", yunnan, application.pk)
 
-    for token in (owner_token, site_token):
-        data = _ask(asgi_server, token, ONE, id=app_id)["data"]
-        assert data["driverApplication"]["name"] == "张伟" and data["node"] == {"id": app_id}
+    for token in (owner_token, site_token, authority_token):
+        found = _ask(asgi_server, token, ONE, id=app_id)["data"]
+        assert found["driverApplication"]["name"] == "张伟" and found["node"] == {"id": app_id}
     assert _ask(asgi_server, other_token, ONE, id=app_id)["data"] == {"driverApplication": None, "node": None}
 
     assert _ask(asgi_server, site_token, LIST)["data"]["driverApplications"]["totalCount"] == 1
