@@ -393,7 +393,8 @@ def account_register(
         )
         if failure is None:
             taken: list[DomainError] = []
-            if User.objects.filter(username__iexact=clean_username).exists():
+            # (an ID number used as the username is checked as an ID number below)
+            if not id_number_is_username and User.objects.filter(username__iexact=clean_username).exists():
                 taken.append(DomainError(ErrorCode.USERNAME_TAKEN, field="username"))
             if User.objects.filter(phone=clean_phone).exists():
                 taken.append(DomainError(ErrorCode.PHONE_TAKEN, field="phone"))
@@ -423,7 +424,10 @@ def account_register(
                     if on_created is not None:
                         on_created(user)
             except IntegrityError:
-                failure = DomainError(ErrorCode.USERNAME_TAKEN, field="username")
+                failure = (
+                    DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber") if id_number_is_username
+                    else DomainError(ErrorCode.USERNAME_TAKEN, field="username")
+                )
                 transaction.set_rollback(True)  # the code stays usable: the registration did not happen
     if failure is not None:
         raise failure

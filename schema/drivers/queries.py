@@ -8,9 +8,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from strawberry_django.relay import DjangoListConnection
 
+from core.errors import DomainError
 from drivers import selectors
 from drivers.models import DriverApplication, ExamSlot
-from schema.accounts.auth import require_actor, resolve_actor
+from schema.accounts.auth import require_actor
+from schema.base import coded_error
 from schema.drivers.types import (
     DriverApplicationType,
     DriverExamSubject,
@@ -64,7 +66,10 @@ class DriverQuery:
     def driver_applications(
         self, info: strawberry.Info, progress: DriverProgress | None = None,  # type: ignore[valid-type]
     ) -> QuerySet[DriverApplication]:
-        return selectors.driver_applications_for_staff(actor=resolve_actor(info), progress=enum_value(progress))
+        try:
+            return selectors.driver_applications_for_staff(actor=require_actor(info), progress=enum_value(progress))
+        except DomainError as error:
+            raise coded_error(info, error) from error
 
     @strawberry_django.connection(
         DjangoListConnection[ExamSlotType],

@@ -208,6 +208,14 @@ class DriverApplicationType(ReviewableType):
     orders: list[PaymentOrderType]
     bookings: list[ExamBookingType]
 
+    @classmethod
+    def visible(cls, queryset: QuerySet[Any], info: strawberry.Info) -> QuerySet[Any]:
+        """The applicant, both review stages, and the staff who handle exams and licences after review."""
+        viewer = resolve_actor(info)
+        if viewer is not None and viewer.has_role(*EXAM_STAFF, *LICENCE_STAFF):
+            return queryset
+        return super().visible(queryset, info)
+
     @strawberry_django.field(
         description="进度查看: the 8 steps with status, time and reason.",
         select_related=["applicant"],
