@@ -73,15 +73,29 @@ class SandboxProvider:
         if not given or not hmac.compare_digest(str(given), self.sign(body)):
             raise DomainError(ErrorCode.PAYMENT_SIGNATURE_INVALID)
         try:
-            data: Any = json.loads(body)
-            return Notification(
+            # JSON numbers are read as Decimal, never float: 133.000000000000000001 is not 133.00.
+            data: Any = json.loads(body, parse_float=Decimal)
+            note = Notification(
                 out_trade_no=str(data["out_trade_no"]),
-                transaction_id=str(data["transaction_id"]),
-                amount=Decimal(str(data["amount"])),
+                transaction_id=str(data["transaction_id"]).strip(),
+                amount=_amount(data["amount"]),
                 status=str(data["status"]),
             )
         except (ValueError, KeyError, TypeError, InvalidOperation):
             raise DomainError(ErrorCode.INVALID_INPUT) from None
+        if not note.transaction_id or not note.out_trade_no:
+            raise DomainError(ErrorCode.INVALID_INPUT)
+        return note
+
+
+def _amount(value: Any) -> Decimal:
+    """A notification's amount, exactly: a decimal string or a JSON number already parsed as Decimal."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise TypeError("amount")
+    amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not amount.is_finite():
+        raise InvalidOperation("amount")
+    return amount
 
 
 PROVIDERS: dict[str, PaymentProvider] = {"sandbox": SandboxProvider()}

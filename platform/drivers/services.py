@@ -557,8 +557,12 @@ def payment_callback_receive(*, provider_name: str, body: bytes, headers: dict[s
         order = PaymentOrder.objects.select_for_update().filter(
             out_trade_no=note.out_trade_no, provider=provider.name
         ).first()
+        reused = order is not None and PaymentOrder.objects.filter(
+            provider_transaction_id=note.transaction_id).exclude(pk=order.pk).exists()
         if order is None:
             refusal = DomainError(ErrorCode.NOT_FOUND, field="out_trade_no")
+        elif reused:
+            refusal = DomainError(ErrorCode.PAYMENT_TRANSACTION_REUSED)  # one transaction pays one order only
         elif order.status == PaymentOrder.Status.PAID:
             if order.provider_transaction_id == note.transaction_id:
                 _callback_log(provider.name, body, valid=True, outcome="duplicate", note=note)
@@ -571,9 +575,15 @@ def payment_callback_receive(*, provider_name: str, body: bytes, headers: dict[s
         elif note.amount != order.amount:
             refusal = DomainError(ErrorCode.PAYMENT_AMOUNT_MISMATCH)
         if refusal is None and order is not None:
-            _order_paid(order, note)
-            _callback_log(provider.name, body, valid=True, outcome="paid", note=note)
-            return CallbackResult("paid", order)
+            try:
+                with transaction.atomic():
+                    _order_paid(order, note)
+            except IntegrityError:
+                # The same transaction paying another order at this very moment (its unique index decides).
+                refusal = DomainError(ErrorCode.PAYMENT_TRANSACTION_REUSED)
+            else:
+                _callback_log(provider.name, body, valid=True, outcome="paid", note=note)
+                return CallbackResult("paid", order)
     assert refusal is not None
     with transaction.atomic():
         _callback_log(provider.name, body, valid=True, outcome=ErrorCode(refusal.code).value, note=note)
