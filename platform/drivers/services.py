@@ -290,6 +290,9 @@ def _clean_fields(data: DriverApplicationData, *, actor: Any, today: date) -> di
         clean[name] = _check(errors, lambda n=name, lim=limit, req=required: _text(
             getattr(data, n), field=_camel(n), limit=lim, required=req))
     clean["name"] = _check(errors, lambda: validate_real_name(data.name))
+    own_name = "".join((getattr(actor, "real_name", "") or "").split())
+    if clean["name"] and own_name and "".join(clean["name"].split()) != own_name:
+        errors.append(DomainError(ErrorCode.PERMISSION_DENIED, field="name", detail="本人姓名"))
     clean["phone"] = _check(errors, lambda: validate_mainland_mobile(data.phone))
     identity = _check(errors, lambda: parse_mainland_id(data.id_number, today=today))
     if identity is not None:
@@ -298,7 +301,9 @@ def _clean_fields(data: DriverApplicationData, *, actor: Any, today: date) -> di
             errors.append(DomainError(ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH, field="birthDate"))
         if identity.gender != data.gender:
             errors.append(DomainError(ErrorCode.ID_NUMBER_GENDER_MISMATCH, field="gender"))
-        if actor.id_number and actor.id_number != identity.number:
+        # One applies for oneself only: the ID number bound to the account (an account without one cannot apply
+        # in anyone's name, nor use their local training record).
+        if not actor.id_number or actor.id_number != identity.number:
             errors.append(DomainError(ErrorCode.PERMISSION_DENIED, field="idNumber", detail="本人身份证号"))
     classes = [c.strip().upper() for c in data.licence_classes if c.strip()]
     if not classes or any(c not in LICENCE_CLASSES for c in classes):
@@ -670,6 +675,8 @@ def _staff_booking(actor: Any, booking_id: int) -> tuple[ExamBooking, DriverAppl
     if booking.status != ExamBooking.Status.BOOKED:
         raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="bookingId")
     application = DriverApplication.objects.select_for_update().get(pk=booking.application_id)
+    if application.applicant_id == actor.pk:
+        raise DomainError(ErrorCode.PERMISSION_DENIED)  # nobody records their own result
     return booking, application
 
 
