@@ -384,6 +384,8 @@ def _attachments(data: DriverApplicationData, *, actor: Any) -> list[tuple[str, 
         required.append(kinds.NO_ACCIDENT_PROOF)
     if data.category == DriverCategory.FREIGHT and data.training_elsewhere:
         required.append(kinds.TRAINING_CERTIFICATE)  # the scan of the certificate from elsewhere
+    if data.kind == ApplicationKind.ADDED_CLASS:
+        required.append(kinds.ORIGINAL_CERTIFICATE)  # 增驾: the qualification certificate already held
     have = {kind for kind, _ in result}
     missing = [str(kind.value) for kind in required if kind not in have]
     if missing:
