@@ -56,6 +56,7 @@ EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)  # slots, scores, no-shows, 
 LICENCE_STAFF = (Role.ASSESSMENT_AUTHORITY,)  # 许可审批, 许可发证
 PASS_MARK = Decimal("80")
 FULL_MARK = Decimal("100")
+SCORE_STEP = Decimal("0.1")
 MAX_AGE = 60
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 SCAN_TYPES = IMAGE_TYPES | {"application/pdf"}
@@ -705,17 +706,28 @@ def driver_no_show_record(*, actor: Any, booking_id: int, now: datetime | None =
     return booking
 
 
-def driver_score_record(
-    *, actor: Any, booking_id: int, score: str | Decimal, now: datetime | None = None
-) -> ExamBooking:
-    """成绩: 0–100, 80 passes; the attempt is used; both subjects passed → licence approval (07)."""
-    now = _now(now)
+def score_clean(score: Decimal) -> Decimal:
+    """A score as recorded: an exact Decimal from 0 to 100 with at most one decimal place (80, 85.5)."""
+    if isinstance(score, bool) or not isinstance(score, Decimal | int):
+        raise DomainError(ErrorCode.SCORE_INVALID, field="score")  # never a float (or a string) here
+    value = Decimal(score)
     try:
-        value = Decimal(str(score))
+        if not value.is_finite() or not Decimal("0") <= value <= FULL_MARK:
+            raise DomainError(ErrorCode.SCORE_INVALID, field="score")
+        if value != value.quantize(SCORE_STEP):
+            raise DomainError(ErrorCode.SCORE_INVALID, field="score", params={"decimalPlaces": 1})
     except InvalidOperation:
         raise DomainError(ErrorCode.SCORE_INVALID, field="score") from None
-    if not value.is_finite() or not Decimal("0") <= value <= FULL_MARK or value != value.quantize(Decimal("0.1")):
-        raise DomainError(ErrorCode.SCORE_INVALID, field="score")
+    return value.quantize(SCORE_STEP)
+
+
+def driver_score_record(
+    *, actor: Any, booking_id: int, score: Decimal, now: datetime | None = None
+) -> ExamBooking:
+    """成绩: 0–100 (one decimal place at most), 80 passes; the attempt is used; both subjects passed → licence
+    approval (07)."""
+    now = _now(now)
+    value = score_clean(score)
     with transaction.atomic():
         booking, application = _staff_booking(actor, booking_id)
         if booking.slot.starts_at > now:
