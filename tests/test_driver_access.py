@@ -26,9 +26,11 @@ from tests.support.drivers import (
     FREIGHT_KINDS,
     attachments_for,
     form,
+    form_input,
     id_number_for,
     make_applicant,
     pay,
+    qualified_passenger,
     reviewed,
     soon,
     staff,
@@ -130,3 +132,64 @@ def test_exam_staff_cannot_record_their_own_result(yunnan: Any, storage_root: Pa
         assert _code(lambda: driver_no_show_record(actor=insider, booking_id=booking.pk,
                                                    now=later)) == ErrorCode.PERMISSION_DENIED
         assert ExamBooking.objects.get(pk=booking.pk).status == ExamBooking.Status.BOOKED
+
+
+OTHERS_WRITES = """mutation($app: ID!, $slot: ID!, $order: ID!, $i: DriverApplicationInput!) {
+  book: driverExamBook(applicationId: $app, slotId: $slot) { errors { code } }
+  order: driverPaymentOrderCreate(applicationId: $app) { errors { code } }
+  cancel: driverPaymentOrderCancel(orderId: $order) { errors { code } }
+  resubmit: driverApplicationSubmit(input: $i) { errors { code } } }"""
+WRONG_ROLE_WRITES = """mutation($app: ID!, $booking: ID!) {
+  slot: driverExamSlotCreate(subject: THEORY, siteName: "x", startsAt: "2030-01-01T08:00:00+08:00",
+    endsAt: "2030-01-01T10:00:00+08:00", capacity: 5) { errors { code } }
+  score: driverScoreRecord(bookingId: $booking, score: "90") { errors { code } }
+  noShow: driverNoShowRecord(bookingId: $booking) { errors { code } }
+  approve: driverLicenceApprove(applicationId: $app) { errors { code } }
+  refuse: driverLicenceRefuse(applicationId: $app, opinion: "x") { errors { code } }
+  issue: driverCertificateIssue(applicationId: $app) { errors { code } } }"""
+OTHERS_READS = """query($app: ID!, $order: ID!, $booking: ID!) { driverApplication(id: $app) { id }
+  order: node(id: $order) { id } booking: node(id: $booking) { id }
+  driverExamBookings(applicationId: $app) { totalCount } }"""
+
+
+def test_another_applicant_and_staff_of_the_wrong_role_reach_nothing(
+    asgi_server: LiveServer, yunnan: Any, storage_root: Path
+) -> None:
+    # Given an applicant who paid the fee and booked theory
+    admin, _ = staff(yunnan, "acc_w_exam", Role.EXAM_ADMIN)
+    owner, _, application = qualified_passenger(yunnan, "acc_w_owner")
+    pay(yunnan, owner, application)
+    with province_scope(yunnan):
+        slot = driver_exam_slot_create(actor=admin, subject="theory", site_name="郑州理论考点", address="",
+                                       starts_at=soon(), ends_at=soon(50), capacity=5)
+        booking = driver_exam_book(actor=owner, application_id=application.pk, slot_id=slot.pk)
+        order = application.orders.get()
+    ids = {"app": gid("DriverApplication", yunnan, application.pk), "slot": gid("DriverExamSlot", yunnan, slot.pk),
+           "order": gid("DriverPaymentOrder", yunnan, order.pk),
+           "booking": gid("DriverExamBooking", yunnan, booking.pk)}
+    other, other_token = make_applicant(yunnan, "acc_w_other")
+    scans = {kind: gid("Document", yunnan, pk) for kind, pk in attachments_for(yunnan, other)}
+
+    # When another applicant acts on or reads it, Then it is not there for them
+    writes = _ask(asgi_server, other_token, OTHERS_WRITES, app=ids["app"], slot=ids["slot"], order=ids["order"],
+                  i={**form_input(form(other), scans), "applicationId": ids["app"]})["data"]
+    assert {name: [e["code"] for e in payload["errors"]] for name, payload in writes.items()} == {
+        "book": ["NOT_FOUND"], "order": ["NOT_FOUND"], "cancel": ["NOT_FOUND"], "resubmit": ["NOT_FOUND"]}
+    reads = _ask(asgi_server, other_token, OTHERS_READS, app=ids["app"], order=ids["order"],
+                 booking=ids["booking"])["data"]
+    assert reads == {"driverApplication": None, "order": None, "booking": None,
+                     "driverExamBookings": {"totalCount": 0}}
+
+    # When a reviewer, the licence authority or an applicant acts outside their role, Then they are refused
+    _, site_token = staff(yunnan, "acc_w_site", Role.SITE_REVIEWER)
+    _, authority_token = staff(yunnan, "acc_w_authority", Role.ASSESSMENT_AUTHORITY)
+    for token, allowed in ((site_token, set()), (authority_token, {"approve", "refuse", "issue"}),
+                           (other_token, set())):
+        answer = _ask(asgi_server, token, WRONG_ROLE_WRITES, app=ids["app"], booking=ids["booking"])["data"]
+        refused = {name for name, payload in answer.items()
+                   if [e["code"] for e in payload["errors"]] == ["PERMISSION_DENIED"]}
+        assert refused == set(answer) - allowed
+    with province_scope(yunnan):
+        assert ExamBooking.objects.get(pk=booking.pk).status == ExamBooking.Status.BOOKED
+        application.refresh_from_db()
+        assert application.progress == "exams"
