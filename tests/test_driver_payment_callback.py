@@ -148,3 +148,16 @@ def _raw_notification(out_trade_no: str, amount_number: str, transaction_id: str
     """A notification body whose amount is a bare JSON number written exactly as `amount_number`."""
     head = json.dumps({"out_trade_no": out_trade_no, "status": "SUCCESS", "transaction_id": transaction_id})
     return (head[:-1] + ', "amount": ' + amount_number + "}").encode()
+
+
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash(yunnan: Any, storage_root: Path) -> None:
+    # Given an order and its notification
+    user, _, application = qualified_passenger(yunnan, "drv_latin")
+    with province_scope(yunnan):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+    body, _ = sandbox_callback(order.out_trade_no, "133.00")
+    # When the signature header holds characters outside ASCII, Then it is a refused signature, logged
+    status, answer = _post(body, {SIGNATURE_HEADER: "é" * 64})
+    assert (status, answer["code"]) == (400, "PAYMENT_SIGNATURE_INVALID")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PENDING

@@ -70,7 +70,8 @@ class SandboxProvider:
 
     def verify(self, *, body: bytes, headers: dict[str, str]) -> Notification:
         given = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), "")
-        if not given or not hmac.compare_digest(str(given), self.sign(body)):
+        # Compared as bytes: a header with characters outside ASCII is a wrong signature, not a crash.
+        if not given or not hmac.compare_digest(str(given).encode("utf-8", "replace"), self.sign(body).encode()):
             raise DomainError(ErrorCode.PAYMENT_SIGNATURE_INVALID)
         try:
             # JSON numbers are read as Decimal, never float: 133.000000000000000001 is not 133.00.
