@@ -161,3 +161,13 @@ def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash(yunnan: An
     assert (status, answer["code"]) == (400, "PAYMENT_SIGNATURE_INVALID")
     with province_scope(yunnan):
         assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PENDING
+
+
+def test_a_notification_with_an_oversized_transaction_id_is_refused(yunnan: Any, storage_root: Path) -> None:
+    user, _, application = qualified_passenger(yunnan, "drv_long")
+    with province_scope(yunnan):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+    status, answer = _post(*sandbox_callback(order.out_trade_no, "133.00", transaction_id="T" * 65))
+    assert (status, answer["code"]) == (400, "INVALID_INPUT")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PENDING

@@ -21,6 +21,8 @@ from django.conf import settings
 from core.errors import DomainError, ErrorCode
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
+MAX_TRADE_NO = 40  # PaymentOrder.out_trade_no
+MAX_TRANSACTION_ID = 64  # PaymentOrder.provider_transaction_id
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class SandboxProvider:
             )
         except (ValueError, KeyError, TypeError, InvalidOperation):
             raise DomainError(ErrorCode.INVALID_INPUT) from None
-        if not note.transaction_id or not note.out_trade_no:
+        if not 0 < len(note.transaction_id) <= MAX_TRANSACTION_ID or not 0 < len(note.out_trade_no) <= MAX_TRADE_NO:
             raise DomainError(ErrorCode.INVALID_INPUT)
         return note
 
