@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import DomainError, DomainErrors, ErrorCode
-from drivers.models import DriverApplication, Progress, TrainingInstitution, TrainingMode
+from drivers.models import (
+    ApplicationKind,
+    DriverApplication,
+    DriverAttachment,
+    Progress,
+    TrainingInstitution,
+    TrainingMode,
+)
 from drivers.progress import PROGRESS_TRANSITIONS, progress_target
 from drivers.selectors import driver_timeline
 from drivers.services import driver_application_submit
@@ -109,6 +116,23 @@ def test_attachments_are_scans_or_pdf_and_the_photo_an_image(yunnan: Any, applic
     with pytest.raises(DomainError) as caught:  # someone else's document
         _submit(yunnan, other, form(other, attachments=list(files.items())))
     assert ErrorCode.NOT_FOUND in _codes(caught.value)
+
+
+def test_an_added_class_needs_the_original_certificate(yunnan: Any, applicant: Any) -> None:
+    # Given an added-class (增驾) application with every first-issue scan
+    files = attachments_for(yunnan, applicant)
+    added = form(applicant, kind=ApplicationKind.ADDED_CLASS, attachments=files)
+    # When the existing certificate's scan (原资格证照片) is missing, Then it is refused naming it
+    with pytest.raises(DomainError) as caught:
+        _submit(yunnan, applicant, added)
+    assert _codes(caught.value) == [ErrorCode.MATERIALS_MISSING]
+    assert caught.value.params == {"missing": ["original_certificate"]}
+    # When it is attached (an image or a PDF), Then the application is submitted with it
+    original = upload(yunnan, applicant, "original_certificate")
+    application = _submit(yunnan, applicant, replace(added, attachments=[*files, ("original_certificate", original)]))
+    with province_scope(yunnan):
+        assert application.state == ReviewState.SUBMITTED
+        assert application.attachments.filter(kind=DriverAttachment.Kind.ORIGINAL_CERTIFICATE).count() == 1
 
 
 def test_rejection_at_prereview_then_resubmission_then_both_reviews(yunnan: Any, applicant: Any) -> None:

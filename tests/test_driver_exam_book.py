@@ -61,13 +61,13 @@ def test_attempts_no_show_retake_fee_and_passing(yunnan: Any, storage_root: Path
     assert first.attempt == 1
     with province_scope(yunnan):
         assert _code(lambda: book(theory)) == ErrorCode.EXAM_ALREADY_BOOKED
-        not_held = _code(lambda: driver_score_record(actor=admin, booking_id=first.pk, score="79"))
+        not_held = _code(lambda: driver_score_record(actor=admin, booking_id=first.pk, score=Decimal("79")))
         assert not_held == ErrorCode.SCORE_INVALID
-        failed = driver_score_record(actor=admin, booking_id=first.pk, score="79.5", now=held)
+        failed = driver_score_record(actor=admin, booking_id=first.pk, score=Decimal("79.5"), now=held)
     assert failed.passed is False  # 80 passes
     second = book(theory)
     with province_scope(yunnan):
-        assert _code(lambda: driver_score_record(actor=user, booking_id=second.pk, score="90", now=held)) == (
+        assert _code(lambda: driver_score_record(actor=user, booking_id=second.pk, score=Decimal("90"), now=held)) == (
             ErrorCode.PERMISSION_DENIED)
         no_show = driver_no_show_record(actor=admin, booking_id=second.pk, now=held)
         assert no_show.status == ExamBooking.Status.NO_SHOW
@@ -86,11 +86,11 @@ def test_attempts_no_show_retake_fee_and_passing(yunnan: Any, storage_root: Path
     with province_scope(yunnan):
         assert _code(lambda: driver_payment_order_create(actor=user, application_id=application.pk)) == (
             ErrorCode.FEE_ALREADY_PAID)  # the third attempt is paid and unused
-        driver_score_record(actor=admin, booking_id=third.pk, score="80", now=held)
+        driver_score_record(actor=admin, booking_id=third.pk, score=Decimal("80"), now=held)
         assert _code(lambda: book(theory)) == ErrorCode.EXAM_SUBJECT_PASSED
     fourth = book(practical)
     with province_scope(yunnan):
-        driver_score_record(actor=admin, booking_id=fourth.pk, score="85", now=held)
+        driver_score_record(actor=admin, booking_id=fourth.pk, score=Decimal("85"), now=held)
         application.refresh_from_db()
     assert application.progress == Progress.LICENCE_PENDING
     assert (application.theory_attempts_used, application.practical_attempts_used) == (3, 1)

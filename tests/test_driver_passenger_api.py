@@ -53,7 +53,7 @@ SLOT = """mutation($s: DriverExamSubject!, $a: DateTime!, $b: DateTime!) { drive
   slot { id capacity booked remaining } errors { code } } }"""
 BOOK = """mutation($a: ID!, $s: ID!) { driverExamBook(applicationId: $a, slotId: $s) {
   booking { id attempt status slot { booked remaining } } errors { code params } } }"""
-SCORE = """mutation($b: ID!, $v: String!) { driverScoreRecord(bookingId: $b, score: $v) {
+SCORE = """mutation($b: ID!, $v: Decimal!) { driverScoreRecord(bookingId: $b, score: $v) {
   booking { status score passed } errors { code } } }"""
 NO_SHOW = """mutation($b: ID!) { driverNoShowRecord(bookingId: $b) { booking { status } errors { code } } }"""
 LICENCE = """mutation($a: ID!) { driverLicenceApprove(applicationId: $a, opinion: "同意") {
@@ -210,7 +210,7 @@ def test_a_passenger_driver_from_registration_to_certificate(
     assert "考场名称：郑州理论考点" in steps(asgi_server, token, app_id)["06"]["detail"]
     held()
     failed = ask(asgi_server, admin, SCORE, b=first["booking"]["id"], v="72")["driverScoreRecord"]
-    assert failed["booking"] == {"status": "SCORED", "score": "72", "passed": False}
+    assert failed["booking"] == {"status": "SCORED", "score": "72.0", "passed": False}
     timeline = steps(asgi_server, token, app_id)
     assert (timeline["06"]["status"], timeline["06"]["reason"]) == ("refused", "考试不合格")
     reopen()

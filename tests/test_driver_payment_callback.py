@@ -15,7 +15,7 @@ from django.test import Client
 from core.errors import DomainError, ErrorCode
 from drivers.fees import attempt_fee, initial_fee, retake_fee
 from drivers.models import PaymentCallback, PaymentOrder, Progress
-from drivers.payments import SIGNATURE_HEADER
+from drivers.payments import SIGNATURE_HEADER, SandboxProvider
 from drivers.services import driver_payment_order_cancel, driver_payment_order_create
 from tenants.context import province_scope
 from tests.support.drivers import qualified_passenger, sandbox_callback
@@ -101,3 +101,73 @@ def test_late_callback_after_cancellation_and_wrong_amount_are_refused(yunnan: A
 def test_the_callback_endpoint_accepts_only_post(yunnan: Any) -> None:
     response = Client(HTTP_HOST="yunnan.localhost").get("/payments/sandbox/callback")
     assert response.status_code == 405
+
+
+def test_a_transaction_reused_for_another_order_is_refused(yunnan: Any, storage_root: Path) -> None:
+    # Given two applicants with an order each, the first paid by transaction SBX-ONE
+    first_user, _, first_app = qualified_passenger(yunnan, "drv_reuse_a")
+    second_user, _, second_app = qualified_passenger(yunnan, "drv_reuse_b")
+    with province_scope(yunnan):
+        first = driver_payment_order_create(actor=first_user, application_id=first_app.pk)
+        second = driver_payment_order_create(actor=second_user, application_id=second_app.pk)
+    status, answer = _post(*sandbox_callback(first.out_trade_no, "133.00", transaction_id="SBX-ONE"))
+    assert (status, answer["outcome"]) == (200, "paid")
+    # When a signed notification claims the same transaction paid the second order
+    status, answer = _post(*sandbox_callback(second.out_trade_no, "133.00", transaction_id="SBX-ONE"))
+    # Then it is refused with its code, the second order stays unpaid, and the refusal is logged
+    assert (status, answer["code"]) == (400, "PAYMENT_TRANSACTION_REUSED")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=second.pk).status == PaymentOrder.Status.PENDING
+        second_app.refresh_from_db()
+        assert second_app.progress == Progress.FEE_DUE and second_app.theory_attempts_paid == 0
+        assert PaymentCallback.objects.order_by("-id").values_list("outcome", flat=True)[0] == (
+            "PAYMENT_TRANSACTION_REUSED")
+    # and the first order's duplicate notification is still answered as a duplicate
+    status, answer = _post(*sandbox_callback(first.out_trade_no, "133.00", transaction_id="SBX-ONE"))
+    assert (status, answer["outcome"]) == (200, "duplicate")
+
+
+def test_the_amount_is_read_as_an_exact_decimal_never_a_float(yunnan: Any, storage_root: Path) -> None:
+    # Given an order of 133.00 and a signed notification whose amount is a JSON number a float rounds to 133
+    user, _, application = qualified_passenger(yunnan, "drv_float")
+    with province_scope(yunnan):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+    provider = SandboxProvider()
+    body = _raw_notification(order.out_trade_no, "133.000000000000000001", "SBX-F")
+    # When it arrives, Then the amount is compared exactly: it does not match the order
+    status, answer = _post(body, {SIGNATURE_HEADER: provider.sign(body)})
+    assert (status, answer["code"]) == (400, "PAYMENT_AMOUNT_MISMATCH")
+    exact = _raw_notification(order.out_trade_no, "133.00", "SBX-EXACT")
+    status, answer = _post(exact, {SIGNATURE_HEADER: provider.sign(exact)})
+    assert (status, answer["outcome"]) == (200, "paid")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PAID
+
+
+def _raw_notification(out_trade_no: str, amount_number: str, transaction_id: str) -> bytes:
+    """A notification body whose amount is a bare JSON number written exactly as `amount_number`."""
+    head = json.dumps({"out_trade_no": out_trade_no, "status": "SUCCESS", "transaction_id": transaction_id})
+    return (head[:-1] + ', "amount": ' + amount_number + "}").encode()
+
+
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash(yunnan: Any, storage_root: Path) -> None:
+    # Given an order and its notification
+    user, _, application = qualified_passenger(yunnan, "drv_latin")
+    with province_scope(yunnan):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+    body, _ = sandbox_callback(order.out_trade_no, "133.00")
+    # When the signature header holds characters outside ASCII, Then it is a refused signature, logged
+    status, answer = _post(body, {SIGNATURE_HEADER: "é" * 64})
+    assert (status, answer["code"]) == (400, "PAYMENT_SIGNATURE_INVALID")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PENDING
+
+
+def test_a_notification_with_an_oversized_transaction_id_is_refused(yunnan: Any, storage_root: Path) -> None:
+    user, _, application = qualified_passenger(yunnan, "drv_long")
+    with province_scope(yunnan):
+        order = driver_payment_order_create(actor=user, application_id=application.pk)
+    status, answer = _post(*sandbox_callback(order.out_trade_no, "133.00", transaction_id="T" * 65))
+    assert (status, answer["code"]) == (400, "INVALID_INPUT")
+    with province_scope(yunnan):
+        assert PaymentOrder.objects.get(pk=order.pk).status == PaymentOrder.Status.PENDING

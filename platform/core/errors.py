@@ -139,6 +139,7 @@ class ErrorCode(StrEnum):
     PAYMENT_ORDER_CANCELLED = "PAYMENT_ORDER_CANCELLED"
     PAYMENT_AMOUNT_MISMATCH = "PAYMENT_AMOUNT_MISMATCH"
     PAYMENT_ORDER_NOT_PENDING = "PAYMENT_ORDER_NOT_PENDING"
+    PAYMENT_TRANSACTION_REUSED = "PAYMENT_TRANSACTION_REUSED"
     EXAM_SLOT_FULL = "EXAM_SLOT_FULL"
     EXAM_ATTEMPT_NOT_PAID = "EXAM_ATTEMPT_NOT_PAID"
     EXAM_ALREADY_BOOKED = "EXAM_ALREADY_BOOKED"
@@ -271,6 +272,7 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.PAYMENT_ORDER_CANCELLED: ("订单已取消", "The order was cancelled."),
     ErrorCode.PAYMENT_AMOUNT_MISMATCH: ("支付金额与订单不符", "The amount paid does not match the order."),
     ErrorCode.PAYMENT_ORDER_NOT_PENDING: ("订单不是待支付状态", "The order is not waiting for payment."),
+    ErrorCode.PAYMENT_TRANSACTION_REUSED: ("该支付交易已用于其他订单", "This payment transaction was already used for another order."),
     ErrorCode.EXAM_SLOT_FULL: ("该考场已约满，请选择其他场次", "This exam slot is fully booked; choose another."),
     ErrorCode.EXAM_ATTEMPT_NOT_PAID: ("考试次数已用完，请缴纳补考费后再预约", "No paid attempt left: pay the retake fee before booking."),
     ErrorCode.EXAM_ALREADY_BOOKED: ("该科目已有考试预约", "This subject is already booked."),

@@ -233,6 +233,8 @@ class DriverAttachment(models.Model):
         NO_ACCIDENT_PROOF = "no_accident_proof", "三年无事故证明"
         PHOTO = "photo", "近期免冠白底照片"
         TRAINING_CERTIFICATE = "training_certificate", "结业证原件"
+        # 增驾: the certificate already held, the spread with its QR code and validity (原资格证照片).
+        ORIGINAL_CERTIFICATE = "original_certificate", "原资格证照片"
         OTHER = "other", "其他材料"
 
     application = models.ForeignKey(DriverApplication, on_delete=models.CASCADE, related_name="attachments")

@@ -21,6 +21,8 @@ from django.conf import settings
 from core.errors import DomainError, ErrorCode
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
+MAX_TRADE_NO = 40  # PaymentOrder.out_trade_no
+MAX_TRANSACTION_ID = 64  # PaymentOrder.provider_transaction_id
 
 
 @dataclass(frozen=True)
@@ -70,18 +72,33 @@ class SandboxProvider:
 
     def verify(self, *, body: bytes, headers: dict[str, str]) -> Notification:
         given = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), "")
-        if not given or not hmac.compare_digest(str(given), self.sign(body)):
+        # Compared as bytes: a header with characters outside ASCII is a wrong signature, not a crash.
+        if not given or not hmac.compare_digest(str(given).encode("utf-8", "replace"), self.sign(body).encode()):
             raise DomainError(ErrorCode.PAYMENT_SIGNATURE_INVALID)
         try:
-            data: Any = json.loads(body)
-            return Notification(
+            # JSON numbers are read as Decimal, never float: 133.000000000000000001 is not 133.00.
+            data: Any = json.loads(body, parse_float=Decimal)
+            note = Notification(
                 out_trade_no=str(data["out_trade_no"]),
-                transaction_id=str(data["transaction_id"]),
-                amount=Decimal(str(data["amount"])),
+                transaction_id=str(data["transaction_id"]).strip(),
+                amount=_amount(data["amount"]),
                 status=str(data["status"]),
             )
         except (ValueError, KeyError, TypeError, InvalidOperation):
             raise DomainError(ErrorCode.INVALID_INPUT) from None
+        if not 0 < len(note.transaction_id) <= MAX_TRANSACTION_ID or not 0 < len(note.out_trade_no) <= MAX_TRADE_NO:
+            raise DomainError(ErrorCode.INVALID_INPUT)
+        return note
+
+
+def _amount(value: Any) -> Decimal:
+    """A notification's amount, exactly: a decimal string or a JSON number already parsed as Decimal."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise TypeError("amount")
+    amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not amount.is_finite():
+        raise InvalidOperation("amount")
+    return amount
 
 
 PROVIDERS: dict[str, PaymentProvider] = {"sandbox": SandboxProvider()}

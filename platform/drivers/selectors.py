@@ -141,6 +141,28 @@ def driver_applications_for_staff(*, actor: Any, progress: str | None = None) ->
     return rows.order_by("-submitted_at", "-id")
 
 
+def booking_viewer_roles() -> tuple[str, ...]:
+    """Staff who read every booking: both review stages, exam staff (scores, no-shows) and licence staff."""
+    return (*DriverApplication.reviewer_roles(), *EXAM_STAFF, *LICENCE_STAFF)
+
+
+def driver_exam_bookings(
+    *, actor: Any, application_id: int | None = None, slot_id: int | None = None
+) -> QuerySet[ExamBooking]:
+    """考试预约: the applicant's own bookings (optionally of one application or slot); staff who handle driver
+    applications read any, typically a slot's (考场名单) or an application's. Soonest slot first."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise DomainError(ErrorCode.UNAUTHENTICATED)
+    rows = ExamBooking.objects.all()
+    if not actor.has_role(*booking_viewer_roles()):
+        rows = rows.filter(application__applicant_id=actor.pk)
+    if application_id is not None:
+        rows = rows.filter(application_id=application_id)
+    if slot_id is not None:
+        rows = rows.filter(slot_id=slot_id)
+    return rows.order_by("slot__starts_at", "created_at", "id")
+
+
 def training_institutions() -> QuerySet[TrainingInstitution]:
     return TrainingInstitution.objects.filter(active=True).order_by("name")
 

@@ -56,6 +56,7 @@ EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)  # slots, scores, no-shows, 
 LICENCE_STAFF = (Role.ASSESSMENT_AUTHORITY,)  # 许可审批, 许可发证
 PASS_MARK = Decimal("80")
 FULL_MARK = Decimal("100")
+SCORE_STEP = Decimal("0.1")
 MAX_AGE = 60
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 SCAN_TYPES = IMAGE_TYPES | {"application/pdf"}
@@ -290,6 +291,9 @@ def _clean_fields(data: DriverApplicationData, *, actor: Any, today: date) -> di
         clean[name] = _check(errors, lambda n=name, lim=limit, req=required: _text(
             getattr(data, n), field=_camel(n), limit=lim, required=req))
     clean["name"] = _check(errors, lambda: validate_real_name(data.name))
+    own_name = "".join((getattr(actor, "real_name", "") or "").split())
+    if clean["name"] and own_name and "".join(clean["name"].split()) != own_name:
+        errors.append(DomainError(ErrorCode.PERMISSION_DENIED, field="name", detail="本人姓名"))
     clean["phone"] = _check(errors, lambda: validate_mainland_mobile(data.phone))
     identity = _check(errors, lambda: parse_mainland_id(data.id_number, today=today))
     if identity is not None:
@@ -298,7 +302,9 @@ def _clean_fields(data: DriverApplicationData, *, actor: Any, today: date) -> di
             errors.append(DomainError(ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH, field="birthDate"))
         if identity.gender != data.gender:
             errors.append(DomainError(ErrorCode.ID_NUMBER_GENDER_MISMATCH, field="gender"))
-        if actor.id_number and actor.id_number != identity.number:
+        # One applies for oneself only: the ID number bound to the account (an account without one cannot apply
+        # in anyone's name, nor use their local training record).
+        if not actor.id_number or actor.id_number != identity.number:
             errors.append(DomainError(ErrorCode.PERMISSION_DENIED, field="idNumber", detail="本人身份证号"))
     classes = [c.strip().upper() for c in data.licence_classes if c.strip()]
     if not classes or any(c not in LICENCE_CLASSES for c in classes):
@@ -379,6 +385,8 @@ def _attachments(data: DriverApplicationData, *, actor: Any) -> list[tuple[str, 
         required.append(kinds.NO_ACCIDENT_PROOF)
     if data.category == DriverCategory.FREIGHT and data.training_elsewhere:
         required.append(kinds.TRAINING_CERTIFICATE)  # the scan of the certificate from elsewhere
+    if data.kind == ApplicationKind.ADDED_CLASS:
+        required.append(kinds.ORIGINAL_CERTIFICATE)  # 增驾: the qualification certificate already held
     have = {kind for kind, _ in result}
     missing = [str(kind.value) for kind in required if kind not in have]
     if missing:
@@ -557,8 +565,12 @@ def payment_callback_receive(*, provider_name: str, body: bytes, headers: dict[s
         order = PaymentOrder.objects.select_for_update().filter(
             out_trade_no=note.out_trade_no, provider=provider.name
         ).first()
+        reused = order is not None and PaymentOrder.objects.filter(
+            provider_transaction_id=note.transaction_id).exclude(pk=order.pk).exists()
         if order is None:
             refusal = DomainError(ErrorCode.NOT_FOUND, field="out_trade_no")
+        elif reused:
+            refusal = DomainError(ErrorCode.PAYMENT_TRANSACTION_REUSED)  # one transaction pays one order only
         elif order.status == PaymentOrder.Status.PAID:
             if order.provider_transaction_id == note.transaction_id:
                 _callback_log(provider.name, body, valid=True, outcome="duplicate", note=note)
@@ -571,9 +583,15 @@ def payment_callback_receive(*, provider_name: str, body: bytes, headers: dict[s
         elif note.amount != order.amount:
             refusal = DomainError(ErrorCode.PAYMENT_AMOUNT_MISMATCH)
         if refusal is None and order is not None:
-            _order_paid(order, note)
-            _callback_log(provider.name, body, valid=True, outcome="paid", note=note)
-            return CallbackResult("paid", order)
+            try:
+                with transaction.atomic():
+                    _order_paid(order, note)
+            except IntegrityError:
+                # The same transaction paying another order at this very moment (its unique index decides).
+                refusal = DomainError(ErrorCode.PAYMENT_TRANSACTION_REUSED)
+            else:
+                _callback_log(provider.name, body, valid=True, outcome="paid", note=note)
+                return CallbackResult("paid", order)
     assert refusal is not None
     with transaction.atomic():
         _callback_log(provider.name, body, valid=True, outcome=ErrorCode(refusal.code).value, note=note)
@@ -660,6 +678,8 @@ def _staff_booking(actor: Any, booking_id: int) -> tuple[ExamBooking, DriverAppl
     if booking.status != ExamBooking.Status.BOOKED:
         raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="bookingId")
     application = DriverApplication.objects.select_for_update().get(pk=booking.application_id)
+    if application.applicant_id == actor.pk:
+        raise DomainError(ErrorCode.PERMISSION_DENIED)  # nobody records their own result
     return booking, application
 
 
@@ -686,17 +706,28 @@ def driver_no_show_record(*, actor: Any, booking_id: int, now: datetime | None =
     return booking
 
 
-def driver_score_record(
-    *, actor: Any, booking_id: int, score: str | Decimal, now: datetime | None = None
-) -> ExamBooking:
-    """成绩: 0–100, 80 passes; the attempt is used; both subjects passed → licence approval (07)."""
-    now = _now(now)
+def score_clean(score: Decimal) -> Decimal:
+    """A score as recorded: an exact Decimal from 0 to 100 with at most one decimal place (80, 85.5)."""
+    if isinstance(score, bool) or not isinstance(score, Decimal | int):
+        raise DomainError(ErrorCode.SCORE_INVALID, field="score")  # never a float (or a string) here
+    value = Decimal(score)
     try:
-        value = Decimal(str(score))
+        if not value.is_finite() or not Decimal("0") <= value <= FULL_MARK:
+            raise DomainError(ErrorCode.SCORE_INVALID, field="score")
+        if value != value.quantize(SCORE_STEP):
+            raise DomainError(ErrorCode.SCORE_INVALID, field="score", params={"decimalPlaces": 1})
     except InvalidOperation:
         raise DomainError(ErrorCode.SCORE_INVALID, field="score") from None
-    if not value.is_finite() or not Decimal("0") <= value <= FULL_MARK or value != value.quantize(Decimal("0.1")):
-        raise DomainError(ErrorCode.SCORE_INVALID, field="score")
+    return value.quantize(SCORE_STEP)
+
+
+def driver_score_record(
+    *, actor: Any, booking_id: int, score: Decimal, now: datetime | None = None
+) -> ExamBooking:
+    """成绩: 0–100 (one decimal place at most), 80 passes; the attempt is used; both subjects passed → licence
+    approval (07)."""
+    now = _now(now)
+    value = score_clean(score)
     with transaction.atomic():
         booking, application = _staff_booking(actor, booking_id)
         if booking.slot.starts_at > now:

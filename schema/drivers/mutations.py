@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import strawberry
@@ -220,9 +221,12 @@ class DriverMutation:
             return ExamSlotPayload(errors=user_errors(result, info))
         return ExamSlotPayload(slot=result)  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Exam staff: a score (0–100, 80 passes); the attempt is used.")
+    @strawberry.mutation(description="Exam staff: a score (0–100, at most one decimal place, 80 passes); the attempt "
+                         "is used. Not for one's own booking.")
     @db_resolver
-    def driver_score_record(self, info: strawberry.Info, booking_id: strawberry.ID, score: str) -> ExamBookingPayload:
+    def driver_score_record(
+        self, info: strawberry.Info, booking_id: strawberry.ID, score: Decimal
+    ) -> ExamBookingPayload:
         actor = require_actor(info)
         return _booking(info, lambda: services.driver_score_record(
             actor=actor, booking_id=pk_of(info, booking_id, ExamBookingType, field="bookingId"), score=score))

@@ -10,13 +10,14 @@ from strawberry_django.relay import DjangoListConnection
 
 from core.errors import DomainError
 from drivers import selectors
-from drivers.models import DriverApplication, ExamSlot
+from drivers.models import DriverApplication, ExamBooking, ExamSlot
 from schema.accounts.auth import require_actor
 from schema.base import coded_error
 from schema.drivers.types import (
     DriverApplicationType,
     DriverExamSubject,
     DriverProgress,
+    ExamBookingType,
     ExamSlotType,
     TrainingInstitutionType,
     TrainingRecordType,
@@ -68,6 +69,26 @@ class DriverQuery:
     ) -> QuerySet[DriverApplication]:
         try:
             return selectors.driver_applications_for_staff(actor=require_actor(info), progress=enum_value(progress))
+        except DomainError as error:
+            raise coded_error(info, error) from error
+
+    @strawberry_django.connection(
+        DjangoListConnection[ExamBookingType],
+        description="考试预约: the caller's own bookings (of one application or slot if given); the staff who handle "
+        "driver applications read any, e.g. a slot's bookings (考场名单). Soonest slot first.",
+    )
+    def driver_exam_bookings(
+        self, info: strawberry.Info, application_id: strawberry.ID | None = None,
+        slot_id: strawberry.ID | None = None,
+    ) -> QuerySet[ExamBooking]:
+        actor = require_actor(info)
+        application = None if application_id is None else id_arg(
+            info, application_id, DriverApplicationType, "applicationId")
+        slot = None if slot_id is None else id_arg(info, slot_id, ExamSlotType, "slotId")
+        if (application_id is not None and application is None) or (slot_id is not None and slot is None):
+            return ExamBooking.objects.none()  # an ID of another province names nothing here
+        try:
+            return selectors.driver_exam_bookings(actor=actor, application_id=application, slot_id=slot)
         except DomainError as error:
             raise coded_error(info, error) from error
 

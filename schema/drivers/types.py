@@ -137,10 +137,11 @@ class ExamBookingType(_OfApplication):
     slot: ExamSlotType
     attempt: int = strawberry_django.field(description="第几次考试 of this subject")
     status: ExamBookingStatus  # type: ignore[valid-type]
-    score: Decimal | None
+    score: Decimal | None = strawberry_django.field(description="0–100, one decimal place at most; 80 passes")
     passed: bool | None
     created_at: datetime
     recorded_at: datetime | None
+    application: DriverApplicationType = strawberry_django.field(description="Whose booking (staff: 考场名单)")
 
 
 @strawberry.type(description="One step of 进度查看 (01 registered … 08 certificate issued).")
