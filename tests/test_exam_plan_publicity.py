@@ -12,7 +12,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, User
-from certificates.services import publicity_ends_at
+from certificates.selectors import certificate_applicable
+from certificates.services import certificate_eligibility, publicity_ends_at
+from core.errors import ErrorCode
 from exams.models import ExamPlan, Registration
 from exams.selectors import plan_publicity
 from exams.services import exam_plan_results_publish, exam_plan_update
@@ -92,3 +94,15 @@ def test_certificate_application_waits_for_the_plans_own_period(yunnan: Any, set
         assert plan.results_published_at is not None
         assert publicity_ends_at(registration) == plan.results_published_at + timedelta(days=20)
         assert plan_publicity(plan_id=plan.pk) is not None
+
+
+@pytest.mark.django_db
+def test_no_certificate_is_applicable_before_the_results_are_published(yunnan: Any) -> None:
+    scene = _scene(yunnan)
+    with province_scope(yunnan):
+        registration = Registration.objects.select_related("plan", "subject").get(pk=scene["good"].pk)
+        candidate = registration.applicant
+        assert certificate_eligibility(registration=registration).refusal == ErrorCode.SCORES_NOT_PUBLISHED
+        assert certificate_applicable(actor=candidate) == []
+        exam_plan_results_publish(actor=scene["admin"], plan_id=registration.plan_id)
+        assert [e.registration.pk for e in certificate_applicable(actor=candidate)] == [registration.pk]

@@ -359,7 +359,9 @@ def certificate_eligibility(*, registration: Registration, now: datetime | None 
         and registration.score >= registration.subject.pass_mark
     )
     refusal: ErrorCode | None = None
-    if not passed or category is None:
+    if registration.score is not None and registration.plan.results_published_at is None:
+        refusal = ErrorCode.SCORES_NOT_PUBLISHED  # issue 14: results hidden until the plan's publication
+    elif not passed or category is None:
         refusal = ErrorCode.CERTIFICATE_NOT_ELIGIBLE
     elif ends is not None and now < ends:
         refusal = ErrorCode.PUBLICITY_PERIOD_NOT_OVER
@@ -395,7 +397,8 @@ def certificate_apply(
     assessment authority, whose approval issues the certificate. `request_id`: correct a rejected one."""
     require_role(actor, Role.CANDIDATE)
     registration = (
-        Registration.objects.select_related("subject").filter(pk=registration_id, applicant_id=actor.pk).first()
+        Registration.objects.select_related("subject", "plan").filter(pk=registration_id, applicant_id=actor.pk)
+        .first()
     )
     if registration is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
