@@ -36,6 +36,7 @@ from schema.enterprises.live import EnterpriseSubscription
 from schema.enterprises.mutations import EnterpriseMutation
 from schema.enterprises.queries import EnterpriseQuery
 from schema.enterprises.types import ENTERPRISE_REQUEST_TYPES
+from schema.exams.live import ExamLiveSubscription
 from schema.exams.mutations import ExamMutation
 from schema.exams.queries import ExamQuery
 from schema.execution import SharedEventExecutionContext
@@ -45,6 +46,7 @@ from schema.live.seats import SeatSubscription
 from schema.national.drill import province_bound_extension
 from schema.national.live import NationalSubscription
 from schema.national.queries import NationalQuery
+from schema.notices.mutations import NoticeMutation
 from schema.notices.queries import NoticeQuery, NoticeSubscription
 from schema.profiles.mutations import ProfileMutation
 from schema.profiles.queries import ProfileQuery
@@ -115,11 +117,12 @@ MUTATIONS = (
     any_scope(AccountSessionMutation),
     province_only(AccountProvinceMutation), province_only(ProfileMutation), province_only(ExamMutation),
     province_only(ReviewMutation), province_only(CertificateMutation), province_only(DriverMutation),
-    province_only(EnterpriseMutation),
+    province_only(EnterpriseMutation), any_scope(NoticeMutation),
 )
 SUBSCRIPTIONS = (
     national_only(NationalSubscription), any_scope(NoticeSubscription), province_only(ReviewSubscription),
     province_only(SeatSubscription), province_only(DriverSubscription), province_only(EnterpriseSubscription),
+    province_only(ExamLiveSubscription),
 )
 require_declared_scopes(*QUERIES, *MUTATIONS, *SUBSCRIPTIONS)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateApplication, CertificateCategory
 from certificates.services import certificate_apply, certificate_request_material_add, certificate_request_withdraw
 from core.errors import DomainError, ErrorCode
-from exams.models import Registration
+from exams.models import ExamPlan, Registration
 from reviews.models import ReviewState
 from reviews.services import review_approve
 from tenants.context import province_scope
@@ -38,6 +38,7 @@ def passed(yunnan: Any, settings: Any, storage_root: Path) -> tuple[Any, Registr
     with province_scope(yunnan):
         registration = approved_registration(setup, candidate, site, exam)
         Registration.objects.filter(pk=registration.pk).update(score=Decimal("85"), score_recorded_at=SCORED_AT)
+        ExamPlan.objects.filter(pk=setup.plan.pk).update(results_published_at=SCORED_AT)  # issue 14
         CertificateCategory.objects.create(code="GJB", name="城市公共汽车-企业负责人", subject=setup.subjects[0])
         registration.refresh_from_db()
     return candidate, registration, upload_documents(yunnan, candidate, "application_form", "other")

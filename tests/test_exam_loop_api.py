@@ -126,6 +126,12 @@ def test_candidate_walks_the_whole_loop(asgi_server: LiveServer, yunnan: Any) ->
     scored = gql(asgi_server, admin, """mutation($id: ID!) { scoreRecord(registrationId: $id, score: "86.5") {
         registration { score } errors { code } } }""", id=registration_id)["scoreRecord"]
     assert scored == {"registration": {"score": "86.5"}, "errors": []}
+    # the score stays hidden from the candidate until staff publish the plan's results (issue 14, point 9)
+    hidden = gql(asgi_server, candidate, "{ myExams { examStatus score } myScoreHistory { score } }")
+    assert hidden == {"myExams": [{"examStatus": "TAKEN", "score": None}], "myScoreHistory": []}
+    published = gql(asgi_server, admin, """mutation($id: ID!) { examPlanResultsPublish(planId: $id) {
+        errors { code } } }""", id=plan_id)["examPlanResultsPublish"]
+    assert published == {"errors": []}
 
     # then "my exams" of that year shows site, subject, seat, time, total score and 合格
     year = timezone.localtime(held).year

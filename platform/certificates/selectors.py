@@ -121,10 +121,11 @@ def certificate_open_request(*, certificate: Certificate) -> CertificateRequest 
 
 
 def certificate_applicable(*, actor: Any, now: datetime | None = None) -> list[Eligibility]:
-    """证书申领 → 选择考核合格记录: the caller's approved registrations with a score, and whether each may be
+    """证书申领 → 选择考核合格记录: the caller's approved registrations with a published score, and whether each may be
     applied for now (refusal code otherwise; publicity end date)."""
     registrations = (
-        Registration.objects.filter(applicant_id=actor.pk, state=ReviewState.APPROVED, score__isnull=False)
+        Registration.objects.filter(applicant_id=actor.pk, state=ReviewState.APPROVED, score__isnull=False,
+                                    plan__results_published_at__isnull=False)
         .select_related("subject", "plan")
         .order_by("-score_recorded_at", "-pk")
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from core.errors import DomainError, ErrorCode
 from core.identity import initial_password_for, mask_id_number, mask_name
 from core.services import audit_record
 from exams.models import Registration
+from exams.selectors import publicity_days_of
 from profiles.models import CandidateProfile, Document
 from profiles.services import profile_lock_fields, profile_unlock_fields, profile_update
 from registry.models import CertificateRecord, CertificateTransferRecord
@@ -340,10 +340,13 @@ class Eligibility:
 
 
 def publicity_ends_at(registration: Registration) -> datetime | None:
-    """公示期: PLATFORM_CERTIFICATE_PUBLICITY_DAYS after the score was recorded (a correction restarts it)."""
+    """公示期: the plan's days (default PLATFORM_CERTIFICATE_PUBLICITY_DAYS) after the score was recorded (a
+    correction restarts it), or after the plan's results were published when that came later."""
     if registration.score_recorded_at is None:
         return None
-    return registration.score_recorded_at + timedelta(days=settings.CERTIFICATE_PUBLICITY_DAYS)
+    plan = registration.plan
+    start = max(registration.score_recorded_at, plan.results_published_at or registration.score_recorded_at)
+    return start + timedelta(days=publicity_days_of(plan))
 
 
 def certificate_eligibility(*, registration: Registration, now: datetime | None = None) -> Eligibility:
@@ -356,7 +359,9 @@ def certificate_eligibility(*, registration: Registration, now: datetime | None 
         and registration.score >= registration.subject.pass_mark
     )
     refusal: ErrorCode | None = None
-    if not passed or category is None:
+    if registration.score is not None and registration.plan.results_published_at is None:
+        refusal = ErrorCode.SCORES_NOT_PUBLISHED  # issue 14: results hidden until the plan's publication
+    elif not passed or category is None:
         refusal = ErrorCode.CERTIFICATE_NOT_ELIGIBLE
     elif ends is not None and now < ends:
         refusal = ErrorCode.PUBLICITY_PERIOD_NOT_OVER
@@ -392,7 +397,8 @@ def certificate_apply(
     assessment authority, whose approval issues the certificate. `request_id`: correct a rejected one."""
     require_role(actor, Role.CANDIDATE)
     registration = (
-        Registration.objects.select_related("subject").filter(pk=registration_id, applicant_id=actor.pk).first()
+        Registration.objects.select_related("subject", "plan").filter(pk=registration_id, applicant_id=actor.pk)
+        .first()
     )
     if registration is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")

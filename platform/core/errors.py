@@ -92,6 +92,14 @@ class ErrorCode(StrEnum):
     TICKET_NOT_AVAILABLE = "TICKET_NOT_AVAILABLE"
     TICKET_INVALID = "TICKET_INVALID"
     SCORE_INVALID = "SCORE_INVALID"
+    # Exams, issue 14 (staff maintenance, terms, materials, results)
+    SESSION_CAPACITY_BELOW_TAKEN = "SESSION_CAPACITY_BELOW_TAKEN"
+    SESSION_CANCELLED = "SESSION_CANCELLED"
+    PLAN_CANCELLED = "PLAN_CANCELLED"
+    SITE_CANCELLED = "SITE_CANCELLED"
+    SITE_IN_USE = "SITE_IN_USE"
+    TERMS_VERSION_STALE = "TERMS_VERSION_STALE"
+    SCORES_NOT_PUBLISHED = "SCORES_NOT_PUBLISHED"
 
     # Certificates (seeds 000, 001, 003)
     CERTIFICATE_NOT_ELIGIBLE = "CERTIFICATE_NOT_ELIGIBLE"
@@ -239,6 +247,13 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.EXPLANATION_TOO_LONG: ("说明不能超过200字", "The explanation exceeds 200 characters."),
     ErrorCode.CERTIFICATE_NOT_FOUND: ("未找到该证书", "No certificate with this number."),
     ErrorCode.MATERIALS_MISSING: ("请上传所需的证明材料", "Required supporting documents are missing."),
+    ErrorCode.SESSION_CAPACITY_BELOW_TAKEN: ("座位数不能少于已报名占用的座位数", "The capacity cannot be below the seats already taken."),
+    ErrorCode.SESSION_CANCELLED: ("该场次已取消", "This session has been cancelled."),
+    ErrorCode.PLAN_CANCELLED: ("该考试计划已取消", "This exam plan has been cancelled."),
+    ErrorCode.SITE_CANCELLED: ("该考点已停用", "This exam site is no longer in use."),
+    ErrorCode.SITE_IN_USE: ("该考点仍有未结束的考试计划，不能停用", "The site still has exam plans that are not over."),
+    ErrorCode.TERMS_VERSION_STALE: ("报名须知或诚信考试承诺书已更新，请重新阅读并同意", "The registration notice or pledge was updated; read and accept the current version."),
+    ErrorCode.SCORES_NOT_PUBLISHED: ("成绩尚未发布", "The results have not been published yet."),
     ErrorCode.EXPLANATION_REQUIRED: ("请填写说明", "Enter an explanation."),
     # National regulators (issue 11)
     ErrorCode.NOT_REGULATOR: ("仅限监管账号（国家或区域监管）使用", "Only national or regional regulator accounts may do this."),

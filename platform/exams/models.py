@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 
@@ -61,12 +62,25 @@ class ExamSite(models.Model):
     name = models.CharField("考点名称", max_length=120)
     address = models.CharField("考点地址", max_length=300)
     region = models.CharField("所在区域", max_length=64, db_index=True)
+    cancelled_at = models.DateTimeField("停用时间", null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+# 报名须知 and 诚信考试承诺书 served while a plan has no text of its own (its `terms_version` is then 0).
+DEFAULT_REGISTRATION_NOTICE = (
+    "1. 请如实填写个人信息并上传本人证件照片，信息不实的报名无效。\n"
+    "2. 请在报名截止时间前提交报名，并在审核截止时间前关注审核结果。\n"
+    "3. 审核通过后，请在准考证打印时间内打印准考证，考试时携带准考证和有效身份证件。"
+)
+DEFAULT_PLEDGE = (
+    "本人自愿参加本次考试，承诺所填写的信息和提交的材料真实、准确；遵守考场纪律，服从考试工作人员管理，"
+    "不携带违规物品，不替考、不作弊。如有违反，自愿承担相应后果。"
+)
 
 
 class ExamPlan(models.Model):
@@ -86,6 +100,18 @@ class ExamPlan(models.Model):
     ticket_opens_at = models.DateTimeField("准考证打印开始时间")
     ticket_closes_at = models.DateTimeField("准考证打印截止时间")
     created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
+    # 报名须知 and 诚信考试承诺书 of this plan; `terms_version` is bumped by every change of either text
+    # (0: the plan uses the platform's default texts). A registration records the version accepted.
+    registration_notice = models.TextField("报名须知", blank=True, max_length=20000)
+    pledge_text = models.TextField("诚信考试承诺书", blank=True, max_length=20000)
+    terms_version = models.PositiveIntegerField("须知版本", default=0)
+    # 补充资料: the document purposes (profiles.Document.Purpose) a registration must come with.
+    required_materials = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    results_published_at = models.DateTimeField("成绩发布时间", null=True, blank=True)
+    # 公示期 in days for this plan; None: the setting CERTIFICATE_PUBLICITY_DAYS.
+    publicity_days = models.PositiveSmallIntegerField("公示期（天）", null=True, blank=True)
 
     class Meta:
         ordering = ["exam_starts_at", "id"]
@@ -114,6 +140,8 @@ class ExamSession(models.Model):
     seats_taken = models.PositiveIntegerField("已占座位", default=0)
     seats_version = models.PositiveBigIntegerField(default=0)
     seats_numbered = models.PositiveIntegerField("已编座位号", default=0)  # last seat number issued
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -130,6 +158,12 @@ class ExamSession(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+
+class Attendance(models.TextChoices):
+    UNKNOWN = "unknown", "未登记"
+    PRESENT = "present", "到考"
+    ABSENT = "absent", "缺考"
 
 
 # A candidate holds at most one of these per plan and subject (rejected ones may be corrected, or replaced).
@@ -167,13 +201,20 @@ class Registration(Reviewable):
     score_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    terms_version = models.PositiveIntegerField("已同意的须知版本", default=0)
+    documents = models.ManyToManyField("profiles.Document", blank=True, related_name="+")
+    attendance = models.CharField("考勤", max_length=16, choices=Attendance.choices, default=Attendance.UNKNOWN)
+    # Released when staff cancel its session (or plan): the seat is given back, the ticket is void. The review
+    # state is kept (pending ones also expire); a released registration no longer counts as active.
+    released_at = models.DateTimeField("释放时间", null=True, blank=True)
+    release_reason = models.CharField("释放原因", max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["applicant", "plan", "subject"],
-                condition=Q(state__in=[s.value for s in ACTIVE_REGISTRATION_STATES]),
+                condition=Q(state__in=[s.value for s in ACTIVE_REGISTRATION_STATES]) & Q(released_at__isnull=True),
                 name="one_active_registration_per_subject",
             ),
             models.UniqueConstraint(

@@ -93,12 +93,13 @@ def seat_free(*, session_id: int) -> SeatCount | None:
 
 
 def seats_capacity_set(*, session_id: int, capacity: int) -> SeatCount:
-    """Change a session's capacity; never below the seats already taken."""
+    """Change a session's capacity; never below the seats already taken (SESSION_CAPACITY_BELOW_TAKEN)."""
     count = seats_lock([session_id]).get(session_id)
     if count is None:
         raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
     if capacity < count.taken:
-        raise DomainError(ErrorCode.INVALID_INPUT, field="capacity", detail=f"≥ {count.taken}")
+        raise DomainError(ErrorCode.SESSION_CAPACITY_BELOW_TAKEN, field="capacity", detail=f"≥ {count.taken}",
+                          params={"seatsTaken": count.taken})
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_table()} SET capacity = %s, seats_version = seats_version + 1 WHERE id = %s",  # noqa: S608

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, IntegerField, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -145,8 +146,10 @@ def my_exam_years(*, actor: Any) -> list[int]:
 
 
 def score_history_registrations(*, actor: Any) -> QuerySet[Registration]:
-    """成绩查询: every scored exam of the candidate, newest first."""
-    return Registration.objects.filter(applicant_id=actor.pk, score__isnull=False).order_by(
+    """成绩查询: every scored exam of the candidate whose plan's results are published, newest first."""
+    return Registration.objects.filter(
+        applicant_id=actor.pk, score__isnull=False, plan__results_published_at__isnull=False
+    ).order_by(
         "-session__starts_at", "-pk"
     )
 
@@ -181,3 +184,112 @@ def seat_snapshot(*, session_id: int | None = None, plan_id: int | None = None) 
         }
         for s in sessions.order_by("pk").only("pk", "plan_id", "capacity", "seats_taken", "seats_version")
     ]
+
+
+# ------------------------------------------------------------------------------- issue 14 (6, 9, 10)
+
+
+def session_roster(*, actor: Any, session_id: int) -> QuerySet[Registration]:
+    """A session's roster (考生名单): its approved, not released registrations by seat number; exam staff and
+    exam-site reviewers only (PERMISSION_DENIED), NOT_FOUND for an unknown session."""
+    from accounts.permissions import require_role
+    from exams.services import ROSTER_ROLES
+
+    require_role(actor, *ROSTER_ROLES)
+    if not ExamSession.objects.filter(pk=session_id).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+    return Registration.objects.filter(
+        session_id=session_id, state=ReviewState.APPROVED, released_at__isnull=True
+    ).order_by("seat_number", "pk")
+
+
+def publicity_days_of(plan: ExamPlan) -> int:
+    """公示期 of a plan in days: its own, else the platform default (CERTIFICATE_PUBLICITY_DAYS)."""
+    return plan.publicity_days if plan.publicity_days is not None else int(settings.CERTIFICATE_PUBLICITY_DAYS)
+
+
+@dataclass(frozen=True)
+class PublicityEntry:
+    name_masked: str
+    ticket_number: str
+    subject_name: str
+
+
+@dataclass(frozen=True)
+class Publicity:
+    plan: ExamPlan
+    starts_at: datetime | None
+    ends_at: datetime | None
+    is_open: bool
+    entries: list[PublicityEntry]
+
+
+def plan_publicity(*, plan_id: int, now: datetime | None = None) -> Publicity | None:
+    """公示: those who passed a plan, from the publication of its results until the end of its 公示期 (name
+    masked, ticket number, subject); outside the period the list is empty. None for an unknown plan."""
+    from core.identity import mask_name
+    from profiles.models import CandidateProfile
+
+    plan = ExamPlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        return None
+    if plan.results_published_at is None:
+        return Publicity(plan=plan, starts_at=None, ends_at=None, is_open=False, entries=[])
+    now = now or timezone.now()
+    starts = plan.results_published_at
+    ends = starts + timedelta(days=publicity_days_of(plan))
+    is_open = starts <= now < ends and plan.cancelled_at is None
+    entries: list[PublicityEntry] = []
+    if is_open:
+        passed = list(
+            Registration.objects.filter(
+                plan_id=plan.pk, state=ReviewState.APPROVED, released_at__isnull=True, score__isnull=False,
+                score__gte=F("subject__pass_mark"),
+            ).select_related("subject", "applicant").order_by("ticket_number", "pk")
+        )
+        names = dict(
+            CandidateProfile.objects.filter(user_id__in=[r.applicant_id for r in passed]).values_list(
+                "user_id", "real_name"
+            )
+        )
+        entries = [
+            PublicityEntry(
+                name_masked=mask_name(names.get(r.applicant_id) or r.applicant.real_name or ""),
+                ticket_number=r.ticket_number or "", subject_name=r.subject.name,
+            )
+            for r in passed
+        ]
+    return Publicity(plan=plan, starts_at=starts, ends_at=ends, is_open=is_open, entries=entries)
+
+
+ROSTER_HEADERS = {
+    "seat": "座位号", "ticket": "准考证号", "name": "姓名", "idNumber": "证件号码", "subject": "报考科目",
+    "phone": "联系电话", "attendance": "考勤",
+}
+
+
+def session_roster_xlsx(*, actor: Any, session_id: int) -> tuple[str, bytes]:
+    """The roster as an Excel workbook (file name, bytes), for exam staff and exam-site reviewers."""
+    from core.tabular import write_xlsx
+    from exams.models import Attendance
+    from profiles.models import CandidateProfile
+
+    registrations = list(session_roster(actor=actor, session_id=session_id).select_related(
+        "subject", "applicant", "session", "session__plan"
+    ))
+    profiles = {
+        p.user_id: p for p in CandidateProfile.objects.filter(user_id__in=[r.applicant_id for r in registrations])
+    }
+    rows = []
+    for r in registrations:
+        profile = profiles.get(r.applicant_id)
+        rows.append({
+            "seat": r.seat_number, "ticket": r.ticket_number,
+            "name": (profile.real_name if profile else "") or r.applicant.real_name,
+            "idNumber": (profile.id_number if profile else "") or r.applicant.id_number,
+            "subject": r.subject.name, "phone": (profile.phone if profile else "") or r.applicant.phone,
+            "attendance": str(Attendance(r.attendance).label),
+        })
+    session = ExamSession.objects.select_related("plan").get(pk=session_id)
+    data = write_xlsx(rows, headers=ROSTER_HEADERS, sheet_title=f"{session.name}考生名单")
+    return f"roster-{session.plan_id}-{session.pk}.xlsx", data

@@ -12,7 +12,7 @@ Decisions (see README, "Exams"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -29,6 +29,7 @@ from core.tabular import read_table
 from exams import seats
 from exams.models import (
     ACTIVE_REGISTRATION_STATES,
+    Attendance,
     ExamMode,
     ExamPlan,
     ExamSession,
@@ -37,8 +38,10 @@ from exams.models import (
     Registration,
     Subject,
 )
+from exams.notify import candidate_notify
+from profiles.models import Document
 from profiles.selectors import profile_missing_items
-from reviews.models import EDITABLE_STATES, ReviewAction, ReviewState
+from reviews.models import EDITABLE_STATES, PENDING_STATES, ReviewAction, ReviewState
 from reviews.states import Transition, review_transition
 
 EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)
@@ -176,14 +179,13 @@ def exam_plan_create(
         errors.append(DomainError(ErrorCode.INVALID_INPUT, field="mode"))
     ticket_opens_at = ticket_opens_at or registration_opens_at
     ticket_closes_at = ticket_closes_at or exam_ends_at
-    if not registration_opens_at < registration_closes_at:
-        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="registrationClosesAt"))
-    if not registration_closes_at <= review_deadline <= exam_starts_at:
-        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="reviewDeadline"))
-    if not exam_starts_at < exam_ends_at:
-        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="examEndsAt"))
-    if not ticket_opens_at < ticket_closes_at:
-        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="ticketClosesAt"))
+    _check_plan_times(
+        exam_starts_at=exam_starts_at, exam_ends_at=exam_ends_at, registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at, review_deadline=review_deadline,
+        ticket_opens_at=ticket_opens_at, ticket_closes_at=ticket_closes_at, errors=errors,
+    )
+    if site is not None and site.cancelled_at is not None:
+        errors.append(DomainError(ErrorCode.SITE_CANCELLED, field="siteId"))
     _raise(errors)
     assert exam_type is not None and site is not None
     with transaction.atomic():
@@ -246,6 +248,343 @@ def exam_session_capacity_set(*, actor: Any, session_id: int, capacity: int) -> 
     return session
 
 
+# ------------------------------------------------------------ staff maintenance (issue 14, points 6–10)
+
+
+def _check_plan_times(
+    *, exam_starts_at: datetime, exam_ends_at: datetime, registration_opens_at: datetime,
+    registration_closes_at: datetime, review_deadline: datetime, ticket_opens_at: datetime,
+    ticket_closes_at: datetime, errors: list[DomainError],
+) -> None:
+    if not registration_opens_at < registration_closes_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="registrationClosesAt"))
+    if not registration_closes_at <= review_deadline <= exam_starts_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="reviewDeadline"))
+    if not exam_starts_at < exam_ends_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="examEndsAt"))
+    if not ticket_opens_at < ticket_closes_at:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="ticketClosesAt"))
+
+
+def _reason(reason: str) -> str:
+    text = " ".join((reason or "").split())
+    if not 1 <= len(text) <= 500:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="reason")
+    return text
+
+
+def exam_site_update(
+    *, actor: Any, site_id: int, name: str | None = None, address: str | None = None, region: str | None = None
+) -> ExamSite:
+    """Edit a site's name, address or region (a cancelled site cannot be edited: SITE_CANCELLED)."""
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    changes: dict[str, str] = {}
+    for key, value, limit in (("name", name, 120), ("address", address, 300), ("region", region, 64)):
+        if value is not None:
+            changes[key] = _text(value, key, limit, errors)
+    _raise(errors)
+    with transaction.atomic():
+        site = ExamSite.objects.select_for_update().filter(pk=site_id).first()
+        if site is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="siteId")
+        if site.cancelled_at is not None:
+            raise DomainError(ErrorCode.SITE_CANCELLED, field="siteId")
+        before = {key: getattr(site, key) for key in changes}
+        for key, value in changes.items():
+            setattr(site, key, value)
+        site.save(update_fields=list(changes) or ["name"])
+        audit_record(actor=actor, action="exam_site_update", target=site, data={"from": before, "to": changes})
+    return site
+
+
+def exam_site_cancel(*, actor: Any, site_id: int) -> ExamSite:
+    """Stop using a site (停用); SITE_IN_USE while a plan at it is neither cancelled nor over."""
+    require_role(actor, *EXAM_STAFF)
+    with transaction.atomic():
+        site = ExamSite.objects.select_for_update().filter(pk=site_id).first()
+        if site is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="siteId")
+        if site.cancelled_at is not None:
+            raise DomainError(ErrorCode.SITE_CANCELLED, field="siteId")
+        if site.plans.filter(cancelled_at__isnull=True, exam_ends_at__gt=timezone.now()).exists():
+            raise DomainError(ErrorCode.SITE_IN_USE, field="siteId")
+        site.cancelled_at = timezone.now()
+        site.save(update_fields=["cancelled_at"])
+        audit_record(actor=actor, action="exam_site_cancel", target=site)
+    return site
+
+
+PLAN_TIME_FIELDS = (
+    "exam_starts_at", "exam_ends_at", "registration_opens_at", "registration_closes_at", "review_deadline",
+    "ticket_opens_at", "ticket_closes_at",
+)
+
+
+def exam_plan_update(
+    *,
+    actor: Any,
+    plan_id: int,
+    name: str | None = None,
+    region: str | None = None,
+    site_id: int | None = None,
+    times: dict[str, datetime] | None = None,
+    publicity_days: int | None = None,
+    clear_publicity_days: bool = False,
+) -> ExamPlan:
+    """Edit a plan: name, region, site, any of its times (same order rules as creating it), its 公示期 in days
+    (`clear_publicity_days`: back to the platform default). A cancelled plan is not edited (PLAN_CANCELLED)."""
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = _text(name, "name", 200, errors)
+    if region is not None:
+        changes["region"] = _text(region, "region", 64, errors)
+    if publicity_days is not None:
+        if not 0 <= publicity_days <= 365:
+            errors.append(DomainError(ErrorCode.INVALID_INPUT, field="publicityDays"))
+        changes["publicity_days"] = publicity_days
+    elif clear_publicity_days:
+        changes["publicity_days"] = None
+    for key, value in (times or {}).items():
+        if key not in PLAN_TIME_FIELDS:
+            errors.append(DomainError(ErrorCode.INVALID_INPUT, field=key))
+        changes[key] = value
+    if site_id is not None:
+        site = ExamSite.objects.filter(pk=site_id).first()
+        if site is None:
+            errors.append(DomainError(ErrorCode.NOT_FOUND, field="siteId"))
+        elif site.cancelled_at is not None:
+            errors.append(DomainError(ErrorCode.SITE_CANCELLED, field="siteId"))
+        else:
+            changes["site"] = site
+    _raise(errors)
+    with transaction.atomic():
+        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        if plan.cancelled_at is not None:
+            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        merged = {key: changes.get(key, getattr(plan, key)) for key in PLAN_TIME_FIELDS}
+        _check_plan_times(**merged, errors=errors)
+        _raise(errors)
+        before = {key: str(getattr(plan, key)) for key in changes}
+        for key, value in changes.items():
+            setattr(plan, key, value)
+        plan.save(update_fields=list(changes) or ["name"])
+        audit_record(actor=actor, action="exam_plan_update", target=plan,
+                     data={"from": before, "to": {key: str(value) for key, value in changes.items()}})
+    return plan
+
+
+def _release(*, actor: Any, registration: Registration, reason: str, now: datetime) -> None:
+    """Release one registration of a cancelled session: pending ones expire, the seat goes back, the ticket
+    is void, the candidate is notified. Inside the cancel's transaction (the counter is locked)."""
+    if registration.state in PENDING_STATES:
+        review_transition(obj=registration, action=ReviewAction.EXPIRE, actor=None, opinion=f"场次已取消：{reason}")
+    locked = Registration.objects.select_for_update().select_related("applicant", "plan").get(pk=registration.pk)
+    if locked.holds_seat:
+        seats.seat_free(session_id=locked.session_id)
+    locked.holds_seat, locked.released_at, locked.release_reason = False, now, reason
+    locked.version += 1
+    locked.save(update_fields=["holds_seat", "released_at", "release_reason", "version", "updated_at"])
+    audit_record(actor=actor, action="registration_release", target=locked, opinion=reason)
+    candidate_notify(
+        user=locked.applicant, kind="registration_released", title="考试场次取消通知",
+        text=f"您报名的{locked.plan.name}（{locked.review_summary()}）已取消：{reason}。座位已释放，可另选场次报名。",
+        plan_id=locked.plan_id, registration_id=locked.pk,
+    )
+
+
+def _session_cancel(*, actor: Any, session: ExamSession, reason: str, now: datetime) -> int:
+    seats.seats_lock([session.pk])  # first: a booking in flight finishes (and is released) or waits
+    session.cancelled_at, session.cancel_reason = now, reason
+    session.save(update_fields=["cancelled_at", "cancel_reason"])
+    released = 0
+    active = Registration.objects.filter(
+        session_id=session.pk, state__in=ACTIVE_REGISTRATION_STATES, released_at__isnull=True
+    ).order_by("pk")
+    for registration in active:
+        _release(actor=actor, registration=registration, reason=reason, now=now)
+        released += 1
+    left = seats.seats_lock([session.pk])[session.pk]
+    seats.seats_capacity_set(session_id=session.pk, capacity=left.taken)  # no seat can be taken any more
+    audit_record(actor=actor, action="exam_session_cancel", target=session, opinion=reason,
+                 data={"capacity": session.capacity, "released": released})
+    return released
+
+
+def exam_session_update(
+    *, actor: Any, session_id: int, name: str | None = None, starts_at: datetime | None = None,
+    ends_at: datetime | None = None, capacity: int | None = None,
+) -> ExamSession:
+    """Edit a session: name, times, capacity (never below the seats taken: SESSION_CAPACITY_BELOW_TAKEN)."""
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = _text(name, "name", 64, errors)
+    if capacity is not None and not 1 <= capacity <= 100000:
+        errors.append(DomainError(ErrorCode.INVALID_INPUT, field="capacity"))
+    _raise(errors)
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+        if session.cancelled_at is not None:
+            raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
+        if starts_at is not None:
+            changes["starts_at"] = starts_at
+        if ends_at is not None:
+            changes["ends_at"] = ends_at
+        if not changes.get("starts_at", session.starts_at) < changes.get("ends_at", session.ends_at):
+            raise DomainError(ErrorCode.INVALID_INPUT, field="endsAt")
+        before = {key: str(getattr(session, key)) for key in changes}
+        old_capacity = session.capacity
+        if capacity is not None and capacity != session.capacity:
+            seats.seats_capacity_set(session_id=session.pk, capacity=capacity)
+        for key, value in changes.items():
+            setattr(session, key, value)
+        if changes:
+            session.save(update_fields=list(changes))
+        session.refresh_from_db()
+        audit_record(actor=actor, action="exam_session_update", target=session,
+                     data={"from": {**before, "capacity": old_capacity},
+                           "to": {**{k: str(v) for k, v in changes.items()}, "capacity": session.capacity}})
+    return session
+
+
+def exam_session_cancel(*, actor: Any, session_id: int, reason: str) -> ExamSession:
+    """Cancel a session: it takes no more registrations; each active one is released (seat freed, pending
+    ones expire, the ticket is void) and its candidate notified (SMS + live event); seat events go out."""
+    require_role(actor, *EXAM_STAFF)
+    reason = _reason(reason)
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
+        if session.cancelled_at is not None:
+            raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
+        _session_cancel(actor=actor, session=session, reason=reason, now=timezone.now())
+        session.refresh_from_db()
+    return session
+
+
+def exam_plan_cancel(*, actor: Any, plan_id: int, reason: str) -> ExamPlan:
+    """Cancel a plan and every session of it (see `exam_session_cancel`)."""
+    require_role(actor, *EXAM_STAFF)
+    reason = _reason(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        if plan.cancelled_at is not None:
+            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        plan.cancelled_at, plan.cancel_reason = now, reason
+        plan.save(update_fields=["cancelled_at", "cancel_reason"])
+        sessions = list(
+            ExamSession.objects.select_for_update().filter(plan_id=plan.pk, cancelled_at__isnull=True).order_by("pk")
+        )
+        for session in sessions:
+            _session_cancel(actor=actor, session=session, reason=reason, now=now)
+        audit_record(actor=actor, action="exam_plan_cancel", target=plan, opinion=reason,
+                     data={"sessions": len(sessions)})
+    return plan
+
+
+def exam_plan_terms_set(*, actor: Any, plan_id: int, registration_notice: str, pledge_text: str) -> ExamPlan:
+    """Set a plan's 报名须知 and 诚信考试承诺书; every change bumps `terms_version`, so registrations must accept
+    the new texts (TERMS_VERSION_STALE otherwise)."""
+    require_role(actor, *EXAM_STAFF)
+    errors: list[DomainError] = []
+    notice = _text(registration_notice, "registrationNotice", 20000, errors)
+    pledge = _text(pledge_text, "pledgeText", 20000, errors)
+    _raise(errors)
+    with transaction.atomic():
+        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        if plan.cancelled_at is not None:
+            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        if (plan.registration_notice, plan.pledge_text) != (notice, pledge):
+            plan.registration_notice, plan.pledge_text = notice, pledge
+            plan.terms_version += 1
+            plan.save(update_fields=["registration_notice", "pledge_text", "terms_version"])
+            audit_record(actor=actor, action="exam_plan_terms_set", target=plan,
+                         data={"termsVersion": plan.terms_version})
+    return plan
+
+
+def exam_plan_materials_set(*, actor: Any, plan_id: int, purposes: Sequence[str]) -> ExamPlan:
+    """The documents (补充资料, by purpose) a registration for this plan must come with; empty: none."""
+    require_role(actor, *EXAM_STAFF)
+    wanted = list(dict.fromkeys(str(p) for p in purposes))
+    if any(p not in Document.Purpose.values for p in wanted):
+        raise DomainError(ErrorCode.INVALID_INPUT, field="purposes")
+    with transaction.atomic():
+        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        before = list(plan.required_materials)
+        plan.required_materials = wanted
+        plan.save(update_fields=["required_materials"])
+        audit_record(actor=actor, action="exam_plan_materials_set", target=plan, data={"from": before, "to": wanted})
+    return plan
+
+
+def exam_plan_results_publish(*, actor: Any, plan_id: int) -> ExamPlan:
+    """成绩发布: candidates of the plan can read their scores from now on, and each one with a score is
+    notified (live event + SMS). Its 公示期 starts now. Once only (INVALID_STATE_TRANSITION)."""
+    require_role(actor, *EXAM_STAFF)
+    with transaction.atomic():
+        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        if plan.cancelled_at is not None:
+            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        if plan.results_published_at is not None:
+            raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="planId")
+        plan.results_published_at = timezone.now()
+        plan.save(update_fields=["results_published_at"])
+        scored = Registration.objects.filter(
+            plan_id=plan.pk, state=ReviewState.APPROVED, score__isnull=False, released_at__isnull=True
+        ).select_related("applicant", "subject").order_by("pk")
+        count = 0
+        for registration in scored:
+            candidate_notify(
+                user=registration.applicant, kind="results_published", title="成绩发布通知",
+                text=f"{plan.name}（{registration.subject.name}）的成绩已发布，请登录平台查询。",
+                plan_id=plan.pk, registration_id=registration.pk,
+            )
+            count += 1
+        audit_record(actor=actor, action="exam_plan_results_publish", target=plan, data={"notified": count})
+    return plan
+
+
+ROSTER_ROLES = (*EXAM_STAFF, Role.SITE_REVIEWER)
+
+
+def registration_attendance_set(*, actor: Any, registration_id: int, attendance: str) -> Registration:
+    """考勤: mark an approved registration present or absent (exam site or exam staff)."""
+    require_role(actor, *ROSTER_ROLES)
+    if attendance not in Attendance.values:
+        raise DomainError(ErrorCode.INVALID_INPUT, field="attendance")
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
+        if registration is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
+        if registration.state != ReviewState.APPROVED or registration.released_at is not None:
+            raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="registrationId")
+        before = registration.attendance
+        registration.attendance = attendance
+        registration.save(update_fields=["attendance", "updated_at"])
+        audit_record(actor=actor, action="registration_attendance_set", target=registration,
+                     data={"from": before, "to": attendance})
+    return registration
+
+
 # ---------------------------------------------------------------------------------- registration
 
 
@@ -281,6 +620,10 @@ def _resolve_choice(choice: RegistrationChoice) -> tuple[ExamPlan, Subject, Exam
         raise DomainError(ErrorCode.NOT_FOUND, field="planId")
     if session is None or session.plan_id != plan.pk:
         raise DomainError(ErrorCode.SESSION_NOT_IN_PLAN, field="sessionId")
+    if plan.cancelled_at is not None:
+        raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+    if session.cancelled_at is not None:
+        raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
     subject = plan.subjects.filter(pk=choice.subject_id).first()
     if subject is None:
         raise DomainError(ErrorCode.SUBJECT_NOT_IN_PLAN, field="subjectId")
@@ -289,7 +632,8 @@ def _resolve_choice(choice: RegistrationChoice) -> tuple[ExamPlan, Subject, Exam
 
 def _check_not_duplicate(*, actor: Any, plan_id: int, subject_id: int, exclude_id: int | None) -> None:
     others = Registration.objects.filter(
-        applicant=actor, plan_id=plan_id, subject_id=subject_id, state__in=ACTIVE_REGISTRATION_STATES
+        applicant=actor, plan_id=plan_id, subject_id=subject_id, state__in=ACTIVE_REGISTRATION_STATES,
+        released_at__isnull=True,
     )
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
@@ -299,7 +643,7 @@ def _check_not_duplicate(*, actor: Any, plan_id: int, subject_id: int, exclude_i
 
 def _prepare(
     *, actor: Any, choice: RegistrationChoice | None, pledge_accepted: bool, registration: Registration | None,
-    for_submit: bool = False,
+    for_submit: bool = False, terms_version: int | None = None,
 ) -> tuple[ExamPlan, Subject, ExamSession]:
     """The checks shared by saving a draft and submitting, in the order a candidate meets them.
 
@@ -315,6 +659,9 @@ def _prepare(
         assert registration is not None
         choice = RegistrationChoice(registration.plan_id, registration.subject_id, registration.session_id)
     plan, subject, session = _resolve_choice(choice)
+    if plan.terms_version and terms_version != plan.terms_version:  # the plan serves its own texts
+        raise DomainError(ErrorCode.TERMS_VERSION_STALE, field="termsVersion",
+                          params={"termsVersion": plan.terms_version})
     if not _window_open(plan, timezone.now()):
         raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
     if for_submit and session.seats_taken >= session.capacity:
@@ -324,6 +671,35 @@ def _prepare(
         actor=actor, plan_id=plan.pk, subject_id=subject.pk, exclude_id=registration.pk if registration else None
     )
     return plan, subject, session
+
+
+def _own_documents(actor: Any, document_ids: Sequence[int] | None) -> list[Document] | None:
+    """The caller's own uploaded documents (补充资料), each once; NOT_FOUND for any other id; None: unchanged."""
+    if document_ids is None:
+        return None
+    wanted = list(dict.fromkeys(int(i) for i in document_ids))
+    found = {d.pk: d for d in Document.objects.filter(owner_id=getattr(actor, "pk", None), pk__in=wanted)}
+    if len(found) != len(wanted):
+        raise DomainError(ErrorCode.NOT_FOUND, field="documentIds")
+    return [found[i] for i in wanted]
+
+
+def _materials_for_submit(
+    actor: Any, plan: ExamPlan, document_ids: Sequence[int] | None, registration: Registration | None
+) -> list[Document] | None:
+    """The documents a submission comes with; MATERIALS_MISSING when the plan asks for a purpose none has."""
+    documents = _own_documents(actor, document_ids)
+    if not plan.required_materials:
+        return documents
+    have = documents if documents is not None else (
+        list(registration.documents.all()) if registration is not None else []
+    )
+    purposes = {d.purpose for d in have}
+    missing = [p for p in plan.required_materials if p not in purposes]
+    if missing:
+        raise DomainError(ErrorCode.MATERIALS_MISSING, field="documentIds", detail=", ".join(missing),
+                          params={"missing": missing})
+    return documents
 
 
 def _own_registration(actor: Any, registration_id: int) -> Registration:
@@ -344,6 +720,7 @@ def _apply_choice(
 ) -> None:
     registration.plan, registration.subject, registration.session = plan, subject, session
     registration.pledge_accepted_at = now
+    registration.terms_version = plan.terms_version
 
 
 def registration_draft_save(
@@ -352,6 +729,8 @@ def registration_draft_save(
     choice: RegistrationChoice | None = None,
     pledge_accepted: bool,
     registration_id: int | None = None,
+    terms_version: int | None = None,
+    document_ids: Sequence[int] | None = None,
 ) -> Registration:
     """Save a registration without submitting it (保存): a new draft, or edits to a draft or a rejected one.
 
@@ -362,8 +741,10 @@ def registration_draft_save(
         _check_candidate(actor)
         raise DomainError(ErrorCode.INVALID_STATE_TRANSITION)
     plan, subject, session = _prepare(
-        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration
+        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration,
+        terms_version=terms_version,
     )
+    documents = _own_documents(actor, document_ids)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -380,10 +761,12 @@ def registration_draft_save(
                 _apply_choice(locked, plan, subject, session, now)
                 locked.version += 1
                 locked.save(update_fields=["plan", "subject", "session", "pledge_accepted_at", "version",
-                                           "updated_at"])
+                                           "terms_version", "updated_at"])
                 audit_record(actor=actor, action="registration_draft_save", target=locked,
                              from_state=locked.state, to_state=locked.state)
                 registration = locked
+            if documents is not None:
+                registration.documents.set(documents)
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
     return registration
@@ -395,6 +778,8 @@ def registration_submit(
     choice: RegistrationChoice | None = None,
     pledge_accepted: bool,
     registration_id: int | None = None,
+    terms_version: int | None = None,
+    document_ids: Sequence[int] | None = None,
 ) -> Registration:
     """Submit for review (提交审核), taking a seat of the chosen session; SESSION_FULL when none is left.
 
@@ -403,8 +788,10 @@ def registration_submit(
     """
     registration = _own_registration(actor, registration_id) if registration_id is not None else None
     plan, subject, session = _prepare(
-        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True
+        actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True,
+        terms_version=terms_version,
     )
+    documents = _materials_for_submit(actor, plan, document_ids, registration)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -419,9 +806,15 @@ def registration_submit(
                     raise DomainError(ErrorCode.INVALID_STATE_TRANSITION)
                 if choice is not None:
                     _apply_choice(locked, plan, subject, session, now)
-                    locked.save(update_fields=["plan", "subject", "session", "pledge_accepted_at", "updated_at"])
+                    locked.save(update_fields=["plan", "subject", "session", "pledge_accepted_at", "terms_version",
+                                               "updated_at"])
+                elif locked.terms_version != plan.terms_version:
+                    locked.terms_version = plan.terms_version
+                    locked.save(update_fields=["terms_version", "updated_at"])
                 registration = locked
                 action = ReviewAction.RESUBMIT if locked.state == ReviewState.REJECTED else ReviewAction.SUBMIT
+            if documents is not None:
+                registration.documents.set(documents)
             return review_transition(obj=registration, action=action, actor=actor)
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
@@ -445,6 +838,10 @@ def registration_on_transition(
         "registration_opens_at", "registration_closes_at", "review_deadline", "exam_starts_at"
     ).get(pk=registration.plan_id)
     now = timezone.now()
+    if registration.released_at is not None and action in (
+        ReviewAction.SUBMIT, ReviewAction.RESUBMIT, ReviewAction.APPROVE
+    ):
+        raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
     if action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
         if not _window_open(plan, now):
             raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)

@@ -19,10 +19,16 @@ from django.utils import timezone
 
 from core.errors import DomainError, ErrorCode
 from core.identity import mask_id_number
-from core.pdf import AdmissionTicketDoc, pdf_render_take, render_admission_ticket
+from core.pdf import (
+    AdmissionTicketDoc,
+    ApplicationFormDoc,
+    pdf_render_take,
+    render_admission_ticket,
+    render_application_form,
+)
 from core.services import audit_record
 from exams.models import ExamMode, Registration
-from profiles.models import Attachment, CandidateProfile
+from profiles.models import Attachment, CandidateProfile, Document
 from reviews.models import ReviewState
 from tenants.addresses import province_public_url
 from tenants.context import current_province
@@ -105,7 +111,8 @@ def admission_ticket_get(
     registration = _load(registration_id)
     if registration is None or registration.applicant_id != getattr(actor, "pk", None):
         raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
-    if registration.state != ReviewState.APPROVED or registration.ticket_number is None:
+    if (registration.state != ReviewState.APPROVED or registration.ticket_number is None
+            or registration.released_at is not None):  # released: its session was cancelled
         raise DomainError(ErrorCode.TICKET_NOT_AVAILABLE)
     now = now or timezone.now()
     if not registration.plan.ticket_opens_at <= now <= registration.plan.ticket_closes_at:
@@ -175,6 +182,7 @@ def admission_ticket_verify(*, actor: Any, token: str, request: Any = None) -> A
         or registration.state != ReviewState.APPROVED
         or registration.ticket_number is None
         or registration.ticket_number != payload.get("t")
+        or registration.released_at is not None
     ):
         raise DomainError(ErrorCode.TICKET_INVALID)
     return _ticket(registration, request=request)
@@ -198,3 +206,46 @@ def admission_ticket_check(*, actor: Any, token: str, request: Any = None) -> Ti
     found = _photo_file(ticket.registration)
     return TicketCheck(ticket=ticket, photo=found[0] if found else None,
                        photo_content_type=found[1] if found else "")
+
+
+def registration_summary_pdf(*, actor: Any, registration_id: int) -> bytes:
+    """报名信息: the printable summary of one's own registration (any state), with the versions of the
+    报名须知 / 诚信考试承诺书 accepted and the materials attached."""
+    registration = _load(registration_id)
+    if registration is None or registration.applicant_id != getattr(actor, "pk", None):
+        raise DomainError(ErrorCode.NOT_FOUND, field="registrationId")
+    pdf_render_take(account_id=registration.applicant_id)
+    profile = CandidateProfile.objects.filter(user_id=registration.applicant_id).first()
+    name = (profile.real_name if profile else "") or registration.applicant.real_name or registration.applicant.username
+    id_number = (profile.id_number if profile else "") or (registration.applicant.id_number or "")
+    plan, session = registration.plan, registration.session
+
+    def when(moment: datetime | None) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    materials = "、".join(
+        f"{Document.Purpose(d.purpose).label}（{d.file_name}）" for d in registration.documents.all()
+    )
+    rows = [
+        ("姓名", name),
+        ("证件号码", mask_id_number(id_number) if id_number else ""),
+        ("考试计划", plan.name),
+        ("考试类型", plan.exam_type.name),
+        ("考试模式", str(ExamMode(plan.mode).label)),
+        ("报考科目", registration.subject.name),
+        ("考点", plan.site.name),
+        ("考点地址", plan.site.address),
+        ("场次", session.name),
+        ("考试时间", f"{when(session.starts_at)} - {timezone.localtime(session.ends_at).strftime('%H:%M')}"),
+        ("审核状态", str(ReviewState(registration.state).label)),
+        ("提交时间", when(registration.submitted_at)),
+        ("诚信承诺时间", when(registration.pledge_accepted_at)),
+        ("须知版本", str(registration.terms_version)),
+        ("补充资料", materials or "无"),
+    ]
+    if registration.released_at is not None:
+        rows.append(("场次取消", registration.release_reason))
+    return render_application_form(ApplicationFormDoc(
+        title="报名信息", rows=rows, reference=f"{current_province().name} · 报名编号 {registration.pk}",
+        signature_lines=("考生（签字）：", "日期："),
+    ))

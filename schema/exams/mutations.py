@@ -9,11 +9,13 @@ from strawberry.file_uploads import Upload
 from accounts.permissions import require_role
 from core.errors import DomainError, ErrorCode
 from exams import services
+from exams.models import Attendance as _Attendance
 from exams.services import RegistrationChoice
 from schema.accounts.auth import require_actor
 from schema.base import ErrorCode as ErrorCodeEnum
 from schema.base import UserError, db_resolver, language, user_errors
 from schema.exams.types import (
+    Attendance,
     ExamPlanType,
     ExamSessionType,
     ExamSiteType,
@@ -21,6 +23,7 @@ from schema.exams.types import (
     RegistrationType,
     SubjectType,
 )
+from schema.profiles.types import DocumentPurposeEnum, DocumentType
 from schema.relay import pk_of
 
 
@@ -33,6 +36,12 @@ class RegistrationInput:
     plan_id: strawberry.ID | None = None
     subject_id: strawberry.ID | None = None
     session_id: strawberry.ID | None = None
+    terms_version: int | None = strawberry.field(
+        default=None, description="The plan's termsVersion the candidate read and accepted (报名须知, 诚信考试承诺书)."
+    )
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="补充资料: the caller's uploaded documents (null: keep those already attached)."
+    )
 
 
 def _choice(info: strawberry.Info, data: RegistrationInput) -> RegistrationChoice | None:
@@ -47,6 +56,12 @@ def _choice(info: strawberry.Info, data: RegistrationInput) -> RegistrationChoic
         pk_of(info, data.subject_id, SubjectType, field="subjectId"),
         pk_of(info, data.session_id, ExamSessionType, field="sessionId"),
     )
+
+
+def _documents(info: strawberry.Info, data: RegistrationInput) -> list[int] | None:
+    if data.document_ids is None:
+        return None
+    return [pk_of(info, value, DocumentType, field="documentIds") for value in data.document_ids]
 
 
 def _registration(info: strawberry.Info, value: strawberry.ID | None, field: str = "registrationId") -> int | None:
@@ -83,6 +98,34 @@ class ExamSessionInput:
     starts_at: datetime
     ends_at: datetime
     capacity: int
+
+
+@strawberry.input(description="What to change in a plan; fields left null stay as they are.")
+class ExamPlanChangeInput:
+    name: str | None = None
+    region: str | None = None
+    site_id: strawberry.ID | None = None
+    exam_starts_at: datetime | None = None
+    exam_ends_at: datetime | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    review_deadline: datetime | None = None
+    ticket_opens_at: datetime | None = None
+    ticket_closes_at: datetime | None = None
+    publicity_days: int | None = strawberry.field(default=None, description="公示期 in days for this plan.")
+    publicity_days_default: bool = strawberry.field(
+        default=False, description="Back to the platform's default 公示期 (PLATFORM_CERTIFICATE_PUBLICITY_DAYS)."
+    )
+
+
+@strawberry.input(description="What to change in a session; fields left null stay as they are.")
+class ExamSessionChangeInput:
+    name: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = strawberry.field(
+        default=None, description="Never below the seats taken (SESSION_CAPACITY_BELOW_TAKEN)."
+    )
 
 
 @strawberry.type
@@ -144,6 +187,7 @@ class ExamMutation:
             registration = services.registration_draft_save(
                 actor=actor, choice=_choice(info, input), pledge_accepted=input.pledge_accepted,
                 registration_id=_registration(info, input.registration_id),
+                terms_version=input.terms_version, document_ids=_documents(info, input),
             )
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
@@ -160,6 +204,7 @@ class ExamMutation:
             registration = services.registration_submit(
                 actor=actor, choice=_choice(info, input), pledge_accepted=input.pledge_accepted,
                 registration_id=_registration(info, input.registration_id),
+                terms_version=input.terms_version, document_ids=_documents(info, input),
             )
         except DomainError as error:
             return RegistrationPayload(errors=user_errors(error, info))
@@ -317,3 +362,151 @@ class ExamMutation:
             for r in report.rows
         ]
         return ScoreImportPayload(imported=report.imported, failed=report.failed, rows=rows)
+
+    # ---- issue 14: staff maintain plans, sites, sessions; terms, materials, results, attendance -------
+
+    @strawberry.mutation(description="Edit a site's name, address or region.")
+    @db_resolver
+    def exam_site_update(
+        self, info: strawberry.Info, site_id: strawberry.ID, name: str | None = None, address: str | None = None,
+        region: str | None = None,
+    ) -> ExamSitePayload:
+        actor = require_actor(info)
+        try:
+            site = services.exam_site_update(
+                actor=actor, site_id=pk_of(info, site_id, ExamSiteType, field="siteId"), name=name, address=address,
+                region=region,
+            )
+        except DomainError as error:
+            return ExamSitePayload(errors=user_errors(error, info))
+        return ExamSitePayload(site=site)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="停用 a site (SITE_IN_USE while a plan at it is neither cancelled nor over).")
+    @db_resolver
+    def exam_site_cancel(self, info: strawberry.Info, site_id: strawberry.ID) -> ExamSitePayload:
+        actor = require_actor(info)
+        try:
+            site = services.exam_site_cancel(actor=actor, site_id=pk_of(info, site_id, ExamSiteType, field="siteId"))
+        except DomainError as error:
+            return ExamSitePayload(errors=user_errors(error, info))
+        return ExamSitePayload(site=site)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Edit a plan (name, region, site, times, 公示期); not a cancelled one.")
+    @db_resolver
+    def exam_plan_update(
+        self, info: strawberry.Info, plan_id: strawberry.ID, input: ExamPlanChangeInput
+    ) -> ExamPlanPayload:
+        actor = require_actor(info)
+        times = {
+            key: getattr(input, key) for key in services.PLAN_TIME_FIELDS if getattr(input, key) is not None
+        }
+        try:
+            plan = services.exam_plan_update(
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId"), name=input.name,
+                region=input.region,
+                site_id=None if input.site_id is None else pk_of(info, input.site_id, ExamSiteType, field="siteId"),
+                times=times, publicity_days=input.publicity_days, clear_publicity_days=input.publicity_days_default,
+            )
+        except DomainError as error:
+            return ExamPlanPayload(errors=user_errors(error, info))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Cancel a plan and all its sessions: registrations are released, candidates "
+                         "notified, seats freed.")
+    @db_resolver
+    def exam_plan_cancel(self, info: strawberry.Info, plan_id: strawberry.ID, reason: str) -> ExamPlanPayload:
+        actor = require_actor(info)
+        try:
+            plan = services.exam_plan_cancel(
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId"), reason=reason
+            )
+        except DomainError as error:
+            return ExamPlanPayload(errors=user_errors(error, info))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Edit a session: name, times, capacity (never below the seats taken).")
+    @db_resolver
+    def exam_session_update(
+        self, info: strawberry.Info, session_id: strawberry.ID, input: ExamSessionChangeInput
+    ) -> ExamSessionPayload:
+        actor = require_actor(info)
+        try:
+            session = services.exam_session_update(
+                actor=actor, session_id=pk_of(info, session_id, ExamSessionType, field="sessionId"),
+                name=input.name, starts_at=input.starts_at, ends_at=input.ends_at, capacity=input.capacity,
+            )
+        except DomainError as error:
+            return ExamSessionPayload(errors=user_errors(error, info))
+        return ExamSessionPayload(session=session)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Cancel a session: its registrations are released (seat freed, ticket void), "
+                         "each candidate is notified (SMS, myExamNotifications), seat events go out.")
+    @db_resolver
+    def exam_session_cancel(
+        self, info: strawberry.Info, session_id: strawberry.ID, reason: str
+    ) -> ExamSessionPayload:
+        actor = require_actor(info)
+        try:
+            session = services.exam_session_cancel(
+                actor=actor, session_id=pk_of(info, session_id, ExamSessionType, field="sessionId"), reason=reason
+            )
+        except DomainError as error:
+            return ExamSessionPayload(errors=user_errors(error, info))
+        return ExamSessionPayload(session=session)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Set a plan's 报名须知 and 诚信考试承诺书; a change bumps termsVersion.")
+    @db_resolver
+    def exam_plan_terms_set(
+        self, info: strawberry.Info, plan_id: strawberry.ID, registration_notice: str, pledge_text: str
+    ) -> ExamPlanPayload:
+        actor = require_actor(info)
+        try:
+            plan = services.exam_plan_terms_set(
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId"),
+                registration_notice=registration_notice, pledge_text=pledge_text,
+            )
+        except DomainError as error:
+            return ExamPlanPayload(errors=user_errors(error, info))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="补充资料: the documents (by purpose) a registration for the plan must carry.")
+    @db_resolver
+    def exam_plan_materials_set(
+        self, info: strawberry.Info, plan_id: strawberry.ID, purposes: list[DocumentPurposeEnum]
+    ) -> ExamPlanPayload:
+        actor = require_actor(info)
+        try:
+            plan = services.exam_plan_materials_set(
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId"),
+                purposes=[p.value for p in purposes],
+            )
+        except DomainError as error:
+            return ExamPlanPayload(errors=user_errors(error, info))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="成绩发布: candidates can read the plan's scores from now on and are notified.")
+    @db_resolver
+    def exam_plan_results_publish(self, info: strawberry.Info, plan_id: strawberry.ID) -> ExamPlanPayload:
+        actor = require_actor(info)
+        try:
+            plan = services.exam_plan_results_publish(
+                actor=actor, plan_id=pk_of(info, plan_id, ExamPlanType, field="planId")
+            )
+        except DomainError as error:
+            return ExamPlanPayload(errors=user_errors(error, info))
+        return ExamPlanPayload(plan=plan)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="考勤: mark an approved registration present or absent.")
+    @db_resolver
+    def registration_attendance_set(
+        self, info: strawberry.Info, registration_id: strawberry.ID, attendance: Attendance  # type: ignore[valid-type]
+    ) -> RegistrationPayload:
+        actor = require_actor(info)
+        try:
+            registration = services.registration_attendance_set(
+                actor=actor, registration_id=pk_of(info, registration_id, RegistrationType, field="registrationId"),
+                attendance=_Attendance(attendance).value,
+            )
+        except DomainError as error:
+            return RegistrationPayload(errors=user_errors(error, info))
+        return RegistrationPayload(registration=registration)  # type: ignore[arg-type]

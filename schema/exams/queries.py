@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+import base64
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -15,12 +16,13 @@ from core.errors import DomainError, ErrorCode
 from exams import selectors, tickets
 from exams.models import ExamPlan, Registration, Subject
 from schema.accounts.auth import require_actor, require_roles
-from schema.base import coded_error, db_resolver, user_errors
+from schema.base import UserError, coded_error, db_resolver, user_errors
 from schema.exams.types import (
     AdmissionTicketResult,
     AdmissionTicketType,
     AdmissionTicketVerification,
     ExamPlanType,
+    ExamSessionType,
     ExamSiteType,
     ExamTypeType,
     RegistrationType,
@@ -49,6 +51,35 @@ def _request(info: strawberry.Info) -> HttpRequest | None:
 def one(info: strawberry.Info, queryset: QuerySet[Any]) -> Any:
     """The single row of `queryset` (or None), shaped by the optimizer for the selection."""
     return optimize(queryset, info).first()
+
+
+@strawberry.type(name="PublicityEntry", description="One line of a plan's 公示 list.")
+class PublicityEntryType:
+    name_masked: str = strawberry.field(description="The candidate's name, masked (张*明).")
+    ticket_number: str
+    subject_name: str
+
+
+@strawberry.type(name="ExamPlanPublicity", description="公示: who passed a plan, during its publicity period.")
+class ExamPlanPublicityType:
+    plan: ExamPlanType
+    starts_at: datetime | None = strawberry.field(description="When the results were published (null: not yet).")
+    ends_at: datetime | None
+    is_open: bool = strawberry.field(description="Whether the period runs now; the list is empty otherwise.")
+    entries: list[PublicityEntryType]
+
+
+@strawberry.type
+class RosterExport:
+    file_name: str | None = None
+    content_base64: str | None = strawberry.field(default=None, description="The .xlsx workbook, base64-encoded.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RegistrationSummary:
+    pdf_base64: str | None = strawberry.field(default=None, description="报名信息 as a PDF (A4), base64-encoded.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -141,3 +172,56 @@ class ExamQuery:
             return AdmissionTicketVerification(valid=False, errors=user_errors(error, info))
         return AdmissionTicketVerification(valid=True, ticket=AdmissionTicketType.from_ticket(ticket))
 
+
+    # ---- issue 14 ------------------------------------------------------------------------------
+
+    @strawberry_django.connection(
+        DjangoListConnection[RegistrationType],
+        description="考生名单 of a session: approved registrations by seat number (ticket number, attendance, "
+        "applicant); exam staff and exam-site reviewers only.",
+    )
+    def exam_session_roster(self, info: strawberry.Info, session_id: strawberry.ID) -> QuerySet[Registration]:
+        actor = require_actor(info)
+        pk = id_arg(info, session_id, ExamSessionType, "sessionId")
+        if pk is None:
+            return Registration.objects.none()
+        try:
+            return selectors.session_roster(actor=actor, session_id=pk)
+        except DomainError as error:
+            raise coded_error(info, error) from error
+
+    @strawberry.field(description="The session's roster as an Excel workbook (exam staff, exam-site reviewers).")
+    @db_resolver
+    def exam_session_roster_export(self, info: strawberry.Info, session_id: strawberry.ID) -> RosterExport:
+        actor = require_actor(info)
+        try:
+            pk = pk_of(info, session_id, ExamSessionType, field="sessionId")
+            name, data = selectors.session_roster_xlsx(actor=actor, session_id=pk)
+        except DomainError as error:
+            return RosterExport(errors=user_errors(error, info))
+        return RosterExport(file_name=name, content_base64=base64.b64encode(data).decode("ascii"))
+
+    @strawberry.field(description="公示 of a plan: open to everyone; entries only while the period runs.")
+    @db_resolver
+    def exam_plan_publicity(self, info: strawberry.Info, plan_id: strawberry.ID) -> ExamPlanPublicityType | None:
+        pk = id_arg(info, plan_id, ExamPlanType, "planId")
+        found = None if pk is None else selectors.plan_publicity(plan_id=pk)
+        if found is None:
+            return None
+        return ExamPlanPublicityType(
+            plan=found.plan,  # type: ignore[arg-type]  # a model instance
+            starts_at=found.starts_at, ends_at=found.ends_at, is_open=found.is_open,
+            entries=[PublicityEntryType(name_masked=e.name_masked, ticket_number=e.ticket_number,
+                                        subject_name=e.subject_name) for e in found.entries],
+        )
+
+    @strawberry.field(description="报名信息: the printable summary of one of the caller's registrations (PDF).")
+    @db_resolver
+    def registration_summary(self, info: strawberry.Info, registration_id: strawberry.ID) -> RegistrationSummary:
+        actor = require_actor(info)
+        try:
+            pk = pk_of(info, registration_id, RegistrationType, field="registrationId")
+            data = tickets.registration_summary_pdf(actor=actor, registration_id=pk)
+        except DomainError as error:
+            return RegistrationSummary(errors=user_errors(error, info))
+        return RegistrationSummary(pdf_base64=base64.b64encode(data).decode("ascii"))

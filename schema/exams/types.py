@@ -17,17 +17,31 @@ import strawberry_django
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from exams.models import (
+    DEFAULT_PLEDGE,
+    DEFAULT_REGISTRATION_NOTICE,
+    ExamPlan,
+    ExamSession,
+    ExamSite,
+    ExamType,
+    Registration,
+    Subject,
+)
+from exams.models import Attendance as _Attendance
 from exams.models import ExamMode as _ExamMode
-from exams.models import ExamPlan, ExamSession, ExamSite, ExamType, Registration, Subject
-from exams.selectors import EXAM_STATUS_LABELS, exam_status
+from exams.selectors import EXAM_STATUS_LABELS, exam_status, publicity_days_of
 from exams.selectors import ExamStatus as _ExamStatus
 from exams.tickets import AdmissionTicket, admission_ticket_pdf
+from schema.accounts.auth import resolve_actor
 from schema.base import UserError, db_resolver
+from schema.profiles.types import DocumentPurposeEnum, DocumentType
 from schema.relay import ProvinceNode
 from schema.reviews.types import ReviewableType
 
 ExamStatus = strawberry.enum(_ExamStatus, name="ExamStatus", description="待考 / 已考 / 合格 / 不合格")
 ExamMode = strawberry.enum(_ExamMode, name="ExamMode", description="考试模式")
+Attendance = strawberry.enum(_Attendance, name="Attendance", description="考勤: 未登记 / 到考 / 缺考")
 
 
 class _Public(ProvinceNode):
@@ -57,6 +71,7 @@ class ExamSiteType(_Public):
     name: str
     address: str
     region: str
+    cancelled_at: datetime | None = strawberry_django.field(description="停用: set when staff stopped using it.")
 
 
 @strawberry_django.type(ExamSession, name="ExamSession", description="场次 with its seats")
@@ -67,6 +82,10 @@ class ExamSessionType(_Public):
     capacity: int
     seats_version: int = strawberry_django.field(description="Bumped by every seat change; events carry it too.")
     plan: ExamPlanType
+    cancelled_at: datetime | None = strawberry_django.field(
+        description="Set when staff cancelled the session (its registrations were released)."
+    )
+    cancel_reason: str
 
     @strawberry_django.field(only=["capacity", "seats_taken"], description="Seats left (剩余座位数).")
     def remaining(self, root: ExamSession) -> int:
@@ -92,6 +111,33 @@ class ExamPlanType(_Public):
     site: ExamSiteType
     subjects: list[SubjectType]
     sessions: list[ExamSessionType]
+    cancelled_at: datetime | None
+    cancel_reason: str
+    terms_version: int = strawberry_django.field(
+        description="Version of the 报名须知 and 诚信考试承诺书 below; a registration sends it back as accepted "
+        "(0: the platform's default texts, accepted with pledgeAccepted alone)."
+    )
+    results_published_at: datetime | None = strawberry_django.field(
+        description="成绩发布: candidates read their scores from then on; the 公示期 starts then."
+    )
+
+    @strawberry_django.field(only=["registration_notice"], description="报名须知 of this plan (as text).")
+    def registration_notice(self, root: ExamPlan) -> str:
+        return root.registration_notice or DEFAULT_REGISTRATION_NOTICE
+
+    @strawberry_django.field(only=["pledge_text"], description="诚信考试承诺书 of this plan (as text).")
+    def pledge_text(self, root: ExamPlan) -> str:
+        return root.pledge_text or DEFAULT_PLEDGE
+
+    @strawberry_django.field(only=["required_materials"],
+                             description="补充资料: the documents (by purpose) a registration must come with.")
+    def required_materials(self, root: ExamPlan) -> list[DocumentPurposeEnum]:
+        return [DocumentPurposeEnum(p) for p in root.required_materials]
+
+    @strawberry_django.field(only=["publicity_days"],
+                             description="公示期 in days: the plan's own, else the platform default.")
+    def publicity_days(self, root: ExamPlan) -> int:
+        return publicity_days_of(root)
 
     @strawberry_django.field(only=["mode"])
     def mode_label(self, root: ExamPlan) -> str:
@@ -113,6 +159,24 @@ class ExamPlanType(_Public):
         return sum(s.remaining for s in rows)
 
 
+_STATUS_READS = ["score", "applicant_id", "subject__pass_mark", "session__ends_at", "plan__results_published_at"]
+
+
+def _score_visible(root: Registration, info: strawberry.Info) -> bool:
+    """Scores are hidden from the candidate until the plan's results are published; staff see them."""
+    if root.plan.results_published_at is not None:
+        return True
+    viewer: User | None = resolve_actor(info)
+    return viewer is not None and viewer.pk != root.applicant_id and viewer.is_province_staff
+
+
+def _status(root: Registration, info: strawberry.Info) -> _ExamStatus:
+    status = exam_status(root, now=timezone.now())
+    if status in (_ExamStatus.PASSED, _ExamStatus.FAILED) and not _score_visible(root, info):
+        return _ExamStatus.TAKEN
+    return status
+
+
 @strawberry_django.type(
     Registration, name="Registration", description="考试报名, a reviewable request (requestType `registration`)"
 )
@@ -120,8 +184,15 @@ class RegistrationType(ReviewableType):
     pledge_accepted_at: datetime
     seat_number: int | None
     ticket_number: str | None
-    score: Decimal | None
-    score_recorded_at: datetime | None
+    terms_version: int = strawberry_django.field(
+        description="The version of the plan's 报名须知 / 诚信考试承诺书 the candidate accepted."
+    )
+    documents: list[DocumentType] = strawberry_django.field(description="补充资料 attached to the registration.")
+    attendance: Attendance  # type: ignore[valid-type]
+    released_at: datetime | None = strawberry_django.field(
+        description="Set when staff cancelled its session or plan: the seat was given back, the ticket is void."
+    )
+    release_reason: str
     plan: ExamPlanType
     subject: SubjectType
     session: ExamSessionType = strawberry_django.field(description="The session, with its seats as they are now.")
@@ -134,16 +205,27 @@ class RegistrationType(ReviewableType):
         return root.review_summary()
 
     @strawberry_django.field(
-        description="我的考试: 待考 (before the session ends), 已考 (no score yet), 合格 / 不合格.",
-        only=["score", "subject__pass_mark", "session__ends_at"], select_related=["subject", "session"],
+        description="总成绩: for the candidate only once the plan's results are published (null before); staff "
+        "always.", only=["score", "applicant_id", "plan__results_published_at"], select_related=["plan"],
     )
-    def exam_status(self, root: Registration) -> ExamStatus:  # type: ignore[valid-type]
-        return exam_status(root, now=timezone.now())
+    def score(self, root: Registration, info: strawberry.Info) -> Decimal | None:
+        return root.score if _score_visible(root, info) else None
 
-    @strawberry_django.field(only=["score", "subject__pass_mark", "session__ends_at"],
-                             select_related=["subject", "session"])
-    def exam_status_label(self, root: Registration) -> str:
-        return EXAM_STATUS_LABELS[exam_status(root, now=timezone.now())]
+    @strawberry_django.field(only=["score_recorded_at", "applicant_id", "plan__results_published_at"],
+                             select_related=["plan"])
+    def score_recorded_at(self, root: Registration, info: strawberry.Info) -> datetime | None:
+        return root.score_recorded_at if _score_visible(root, info) else None
+
+    @strawberry_django.field(
+        description="我的考试: 待考 (before the session ends), 已考 (no score yet, or not published), 合格 / 不合格.",
+        only=_STATUS_READS, select_related=["subject", "session", "plan"],
+    )
+    def exam_status(self, root: Registration, info: strawberry.Info) -> ExamStatus:  # type: ignore[valid-type]
+        return _status(root, info)
+
+    @strawberry_django.field(only=_STATUS_READS, select_related=["subject", "session", "plan"])
+    def exam_status_label(self, root: Registration, info: strawberry.Info) -> str:
+        return EXAM_STATUS_LABELS[_status(root, info)]
 
 
 @strawberry.type(name="AdmissionTicket", description="准考证: what is printed, as of now.")
