@@ -102,6 +102,6 @@ def test_refusals(asgi_server: LiveServer, yunnan: Any) -> None:
     # Resending within 60 s
     assert codes(me.send("SMS", "13700001234")) == ["VERIFICATION_CODE_RESEND_TOO_SOON"]
     # Without a login
-    status, body = post_graphql(asgi_server.http_url(), SEND, host=HOST,
+    _status, body = post_graphql(asgi_server.http_url(), SEND, host=HOST,
                                 variables={"channel": "SMS", "to": "13700009999"})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

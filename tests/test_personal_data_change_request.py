@@ -115,7 +115,7 @@ def test_rejected_corrected_resubmitted_and_approved_updates_everything_together
 
 @pytest.mark.django_db
 def test_refusals(yunnan: Any, storage_root: Path) -> None:
-    holder, _, certificate = _holder(yunnan, "pdc_refusals")
+    holder, _, _certificate = _holder(yunnan, "pdc_refusals")
     with province_scope(yunnan):
         # Nothing to correct
         with pytest.raises(DomainError) as caught:

@@ -103,7 +103,7 @@ async def test_staff_reject_then_verify_and_the_candidate_hears_each_decision_li
 
 def test_refusals(asgi_server: LiveServer, yunnan: Any) -> None:
     candidate, token = make_candidate(yunnan, "identity_r")
-    other, other_token = make_candidate(yunnan, "identity_o", index=1)
+    _other, other_token = make_candidate(yunnan, "identity_o", index=1)
     _, staff = make_account(yunnan, username="identity_rs", roles=[Role.SITE_REVIEWER])
     profile_id = _profile_id(yunnan, candidate)
     # A candidate cannot decide (on anyone's profile)
