@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HOST = "yunnan.localhost"
 
 SEARCH = """{ certificateSearch(first: 100) { totalCount edges { node { id number status renewalOpens
+    holderIdNumber holderGender holderBirthDate holderEthnicity validity renewalValidUntil
     holder { username realName } category { code name }
     requests { id requestType state applicant { username } documents { id }
       ... on CertificateRenewal { validUntilBefore certificate { number } } }
@@ -83,5 +84,6 @@ def test_certificates_with_holder_category_and_requests_cost_the_same_for_5_and_
     assert request["applicant"]["username"] == node["holder"]["username"]
     assert node["openRequest"] == {"requestType": "certificate_renewal"} and node["transferHistory"] == []
     assert date.fromisoformat(node["renewalOpens"]) <= timezone.localdate()
+    assert (node["holderIdNumber"], node["validity"]) == ("11010519491231002X", "有效")  # staff: as printed
     assert len(few_sql) == len(many_sql), "\n".join(many_sql)
     assert len(many_sql) <= 16, "\n".join(many_sql)

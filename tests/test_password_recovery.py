@@ -143,3 +143,36 @@ def test_a_yunnan_recovery_key_means_nothing_in_tianjin(
     variables = {"key": key, "channel": "SMS"}
     _, body = post_graphql(asgi_server.http_url(), SEND, host="tianjin.localhost", variables=variables)
     assert codes(body["data"]["passwordRecoveryCodeSend"]) == ["RECOVERY_INVALID"]
+
+
+START_ACCOUNT = """
+mutation($account: String!, $id: ID!, $answer: String!) {
+  passwordRecoveryStart(account: $account, captchaId: $id, captchaAnswer: $answer) { account recoveryKey }
+}"""
+COMPLETE_ACCOUNT = """
+mutation($key: String!, $code: String!, $new: String!) {
+  passwordRecoveryComplete(recoveryKey: $key, code: $code, newPassword: $new, newPasswordConfirmation: $new) {
+    ok account errors { code }
+  }
+}"""
+
+
+def test_recovery_says_which_account_was_recovered(asgi_server: LiveServer, yunnan: object, account: Any) -> None:
+    portal = Portal(asgi_server, yunnan)
+    # Step 1 by ID number: the page repeats the account being recovered as entered ("您正在找回的帐号是: …"),
+    # the same answer an unknown name gets (no account enumeration)
+    started = portal.call(START_ACCOUNT, "passwordRecoveryStart", account=f" {ID_NUMBER} ",
+                          id=captcha_for(yunnan), answer=CAPTCHA_ANSWER)
+    assert started["account"] == ID_NUMBER
+    unknown = portal.call(START_ACCOUNT, "passwordRecoveryStart", account="nobody_here", id=captcha_for(yunnan),
+                          answer=CAPTCHA_ANSWER)
+    assert unknown["account"] == "nobody_here"
+    # Step 3: once the code proved the phone, the result names the account whose password was reset
+    portal.send(started["recoveryKey"], "SMS")
+    done = portal.call(COMPLETE_ACCOUNT, "passwordRecoveryComplete", key=started["recoveryKey"],
+                       code=last_code("15112341180"), new="New_pass_2026")
+    assert done == {"ok": True, "account": "zhang_san", "errors": []}
+    # A failed completion names no account
+    failed = portal.call(COMPLETE_ACCOUNT, "passwordRecoveryComplete", key=unknown["recoveryKey"], code="000000",
+                         new="New_pass_2026")
+    assert failed["account"] is None and failed["ok"] is False

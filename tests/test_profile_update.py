@@ -221,6 +221,8 @@ def test_given_the_api_when_profile_update_is_called_then_saved_or_errors_as_dat
     assert payload["profile"]["gender"] == "FEMALE" and payload["profile"]["birthDate"] == "1992-02-29"
     assert payload["profile"]["completeness"]["missing"] == [
         "phone",
+        "employer",
+        "yearsInCityTransport",
         "attachment:avatar",
         "attachment:id_front",
         "attachment:id_back",

@@ -87,6 +87,7 @@ class VerificationCode(models.Model):
     class Purpose(models.TextChoices):
         REGISTER = "register", "注册"
         RECOVER = "recover", "找回密码"
+        BIND = "bind", "绑定手机号或邮箱"
 
     class Channel(models.TextChoices):
         SMS = "sms", "短信"

@@ -602,6 +602,8 @@ class RecoveryStart:
     key: str
     expires_at: datetime
     options: list[RecoveryOption] = field(default_factory=list)
+    # The account name as entered (seed 000: "您正在找回的帐号是: …"); the same for real and unknown accounts.
+    account: str = ""
 
 
 def password_recovery_start(
@@ -634,7 +636,7 @@ def password_recovery_start(
     PasswordRecovery.objects.create(
         key_hash=_digest("recovery", key), user=user, created_at=now, expires_at=now + RECOVERY_LIFETIME
     )
-    return RecoveryStart(key=key, expires_at=now + RECOVERY_LIFETIME, options=options)
+    return RecoveryStart(key=key, expires_at=now + RECOVERY_LIFETIME, options=options, account=account.strip())
 
 
 _MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
@@ -861,3 +863,119 @@ def account_password_reset(*, actor: Any, account: str, now: datetime | None = N
         audit_record(actor=actor, action="account_password_reset", target=user)
     throttle_clear(key=f"login:account:{user.pk}")
     return user
+
+
+# ------------------------------------------------------------------------------------ account settings
+
+
+def account_id_number_bind(*, user: User, actor: Any, id_number: str) -> User:
+    """绑定证件号 (seed 000 §2 "绑定证件号后可用证件号登录"): the candidate's own profile ID number becomes a
+    login name of the account. It must be the number of the profile (ID_NUMBER_PROFILE_MISMATCH otherwise:
+    fill the profile first) and no other account of the province may use it (ID_NUMBER_TAKEN)."""
+    from profiles.models import CandidateProfile, IdType
+
+    require_role(actor, Role.CANDIDATE)
+    if actor.pk != user.pk:
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    raw = (id_number or "").strip().upper()
+    if not raw:
+        raise DomainError(ErrorCode.ID_NUMBER_INVALID, field="idNumber")
+    profile = CandidateProfile.objects.filter(user_id=user.pk).first()
+    if profile is not None and profile.id_type == IdType.MAINLAND_ID:
+        raw = parse_mainland_id(raw, today=timezone.localdate()).number
+    if profile is None or not profile.id_number or profile.id_number.upper() != raw:
+        raise DomainError(ErrorCode.ID_NUMBER_PROFILE_MISMATCH, field="idNumber")
+    if user.id_number == raw:
+        return user
+    taken = User.objects.filter(Q(id_number=raw) | Q(username=raw) | Q(credit_code=raw)).exclude(pk=user.pk)
+    if taken.exists():
+        raise DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber")
+    try:
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            before = locked.id_number
+            locked.id_number = raw
+            locked.save(update_fields=["id_number"])
+            audit_record(actor=actor, action="account_id_number_bind", target=locked,
+                         data={"rebound": bool(before)})
+    except IntegrityError:
+        raise DomainError(ErrorCode.ID_NUMBER_TAKEN, field="idNumber") from None
+    user.id_number = raw
+    return user
+
+
+def _contact_destination(channel: str, value: str) -> str:
+    if channel == VerificationCode.Channel.SMS:
+        return validate_mainland_mobile(value)
+    if channel == VerificationCode.Channel.EMAIL:
+        email = (value or "").strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(ErrorCode.EMAIL_INVALID, field="email") from None
+        return email
+    raise DomainError(ErrorCode.INVALID_INPUT, field="channel")
+
+
+def account_contact_code_send(
+    *, user: User, channel: str, destination: str, client_address: str = "", now: datetime | None = None
+) -> datetime:
+    """账号设置: send a code to the new phone (SMS) or email the account wants to bind; returns its expiry.
+    The code belongs to this account and this destination; the usual budgets apply (one per 60 s, hourly)."""
+    now = _now(now)
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise DomainError(ErrorCode.UNAUTHENTICATED)
+    clean = _contact_destination(channel, destination)
+    row = _code_send(purpose=VerificationCode.Purpose.BIND, channel=channel, destination=clean, user=user,
+                     client_address=client_address, now=now)
+    return row.expires_at
+
+
+def _contact_bind(*, user: User, channel: str, value: str, code: str, now: datetime | None) -> User:
+    """Check the account's code for `value` first; only then say whether another account holds it (each such
+    answer costs one of the code's tries, as at registration); bind it on success."""
+    now = _now(now)
+    clean = _contact_destination(channel, value)
+    is_phone = channel == VerificationCode.Channel.SMS
+    code_field = "smsCode" if is_phone else "emailCode"
+    failure: DomainError | None = None
+    with transaction.atomic():
+        failure = _code_use(purpose=VerificationCode.Purpose.BIND, destination=clean, user=user, code=code or "",
+                            now=now, field=code_field, consume=False)
+        if failure is None:
+            others = User.objects.exclude(pk=user.pk)
+            taken = others.filter(phone=clean) if is_phone else others.filter(email__iexact=clean)
+            if taken.exists():
+                row = (VerificationCode.objects.select_for_update()
+                       .filter(purpose=VerificationCode.Purpose.BIND, destination=clean, user=user)
+                       .order_by("-created_at").first())
+                if row is not None:
+                    row.attempts += 1
+                    if row.attempts >= CODE_MAX_WRONG_TRIES:
+                        row.burned_at = now
+                    row.save(update_fields=["attempts", "burned_at"])
+                failure = DomainError(ErrorCode.PHONE_TAKEN if is_phone else ErrorCode.EMAIL_TAKEN,
+                                      field="phone" if is_phone else "email")
+        if failure is None:
+            _code_use(purpose=VerificationCode.Purpose.BIND, destination=clean, user=user, code=code or "",
+                      now=now, field=code_field)
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            name = "phone" if is_phone else "email"
+            changed = bool(getattr(locked, name))
+            setattr(locked, name, clean)
+            locked.save(update_fields=[name])
+            audit_record(actor=user, action=f"account_{name}_bind", target=locked, data={"changed": changed})
+            setattr(user, name, clean)
+    if failure is not None:
+        raise failure
+    return user
+
+
+def account_phone_bind(*, user: User, phone: str, sms_code: str, now: datetime | None = None) -> User:
+    """Bind or change the account's mobile number, verified by the code sent to it (account_contact_code_send)."""
+    return _contact_bind(user=user, channel=VerificationCode.Channel.SMS, value=phone, code=sms_code, now=now)
+
+
+def account_email_bind(*, user: User, email: str, email_code: str, now: datetime | None = None) -> User:
+    """Bind or change the account's email, verified by the code sent to it (account_contact_code_send)."""
+    return _contact_bind(user=user, channel=VerificationCode.Channel.EMAIL, value=email, code=email_code, now=now)

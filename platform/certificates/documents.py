@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,11 +10,24 @@ from django.conf import settings
 from certificates.models import Certificate
 from core.identity import mask_id_number
 from core.pdf import CertificateDoc, pdf_render_take, render_certificate
+from profiles.models import Attachment, Gender
 from tenants.context import current_province
 
 
 def verification_url(number: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/verify?{urlencode({'number': number})}"
+
+
+def holder_photo(certificate: Certificate) -> bytes | None:
+    """The holder's photo (the profile's avatar) from the province's private storage, when stored."""
+    attachment = Attachment.objects.filter(profile__user_id=certificate.holder_id, kind=Attachment.Kind.AVATAR).first()
+    if attachment is None:
+        return None
+    root = Path(settings.STORAGE_ROOT)
+    for path in (root / current_province().schema_name / attachment.storage_name, root / attachment.storage_name):
+        if path.is_file():
+            return path.read_bytes()
+    return None
 
 
 def certificate_pdf(*, certificate: Certificate) -> bytes:
@@ -31,5 +45,9 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
             issuing_authority=f"{province.name}交通运输主管部门",
             verify_url=verification_url(certificate.number),
             province_name=province.name,
+            photo=holder_photo(certificate),
+            gender=Gender(certificate.holder_gender).label if certificate.holder_gender in Gender.values else "",
+            birth_date=certificate.holder_birth_date,
+            ethnicity=certificate.holder_ethnicity,
         )
     )

@@ -47,6 +47,9 @@ class Certificate(models.Model):
     # What is printed on the certificate, as issued (changed only through approved change requests).
     holder_name = models.CharField(max_length=100)
     holder_id_number = models.CharField(max_length=32, db_index=True)  # national person look-ups
+    holder_gender = models.CharField("性别", max_length=8, blank=True)
+    holder_birth_date = models.DateField("出生日期", null=True, blank=True)
+    holder_ethnicity = models.CharField("民族", max_length=16, blank=True)
     category = models.ForeignKey(CertificateCategory, on_delete=models.PROTECT)
     employer = models.CharField(max_length=200, blank=True)
     region = models.CharField(max_length=100, blank=True)
@@ -254,8 +257,36 @@ class CertificateTransfer(CertificateRequest):
         return f"证书转入 · {self.number} ← {self.from_province_name}"
 
 
+@register_reviewable
+class PersonalDataChange(CertificateRequest):
+    """个人信息变更 (seed 003 二 1.2, 五): a holder corrects the name, ID number, gender or birth date printed on
+    their certificates. Approval updates the profile, every valid certificate of the holder and the public
+    registry record in one transaction. Blank / null `new_*` fields stay as they are; `old_*` keep what was
+    printed when the request was (re)submitted."""
+
+    REQUEST_TYPE = "personal_data_change"
+    SEARCH_FIELDS = ("applicant__username", "applicant__real_name", "old_real_name", "new_real_name")
+
+    old_real_name = models.CharField(max_length=100, blank=True)
+    old_id_number = models.CharField(max_length=32, blank=True)
+    old_gender = models.CharField(max_length=8, blank=True)
+    old_birth_date = models.DateField(null=True, blank=True)
+    new_real_name = models.CharField("更正后姓名", max_length=100, blank=True)
+    new_id_number = models.CharField("更正后证件号码", max_length=32, blank=True)
+    new_gender = models.CharField("更正后性别", max_length=8, blank=True)
+    new_birth_date = models.DateField("更正后出生日期", null=True, blank=True)
+    reason = models.CharField("变更原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def review_summary(self) -> str:
+        return f"个人信息变更 · {self.old_real_name or self.applicant_id}"
+
+
 CERTIFICATE_REQUEST_MODELS: tuple[type[CertificateRequest], ...] = (
     CertificateApplication, CertificateChange, CertificateRenewal, CertificateCancellation, CertificateTransfer,
+    PersonalDataChange,
 )
 # The requests a holder files on an existing certificate: at most one of them open at a time.
 ON_CERTIFICATE_MODELS: tuple[type[CertificateRequest], ...] = (

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.permissions import require_role
+from accounts.validators import validate_real_name
 from certificates.models import (
     CERTIFICATE_REQUEST_MODELS,
     ON_CERTIFICATE_MODELS,
@@ -26,16 +27,17 @@ from certificates.models import (
     CertificateRequest,
     CertificateTransfer,
     NumberSequence,
+    PersonalDataChange,
     RenewalMaterials,
 )
 from certificates.numbers import certificate_number_format
 from certificates.windows import RENEWAL_EXTENSION_YEARS, add_years, lapses_on, renewal_window
 from core.errors import DomainError, ErrorCode
-from core.identity import initial_password_for, mask_id_number, mask_name
+from core.identity import initial_password_for, mask_id_number, mask_name, parse_mainland_id
 from core.services import audit_record
 from exams.models import Registration
 from exams.selectors import publicity_days_of
-from profiles.models import CandidateProfile, Document
+from profiles.models import CandidateProfile, Document, Gender, IdType
 from profiles.services import profile_lock_fields, profile_unlock_fields, profile_update
 from registry.models import CertificateRecord, CertificateTransferRecord
 from reviews.models import EDITABLE_STATES, ReviewAction, ReviewState
@@ -100,9 +102,11 @@ def certificate_create(
     valid_until: date | None = None,
 ) -> Certificate:
     """Issue a certificate (called by the issuing review step, or a transfer's acceptance with its number
-    and its dates: `valid_until` keeps a renewed certificate's date when it moves)."""
+    and its dates: `valid_until` keeps a renewed certificate's date when it moves). Gender, birth date and
+    ethnicity are printed as the holder's profile has them at issuance (seed 000 §9.3)."""
     province = current_province()
     start = valid_from or timezone.localdate()
+    profile = CandidateProfile.objects.filter(user_id=holder.pk).first()
     with transaction.atomic():
         if number is None:
             year = start.year
@@ -115,6 +119,9 @@ def certificate_create(
             holder=holder,
             holder_name=holder_name,
             holder_id_number=holder_id_number,
+            holder_gender=profile.gender if profile is not None else "",
+            holder_birth_date=profile.birth_date if profile is not None else None,
+            holder_ethnicity=profile.ethnicity if profile is not None else "",
             category=category,
             employer=employer,
             region=region,
@@ -527,6 +534,11 @@ def renewal_materials_set(*, actor: Any, purposes: Sequence[str]) -> RenewalMate
     return row
 
 
+def renewed_valid_until(certificate: Certificate) -> date:
+    """The expiry a renewal approved now would give: RENEWAL_EXTENSION_YEARS after the current one."""
+    return add_years(certificate.valid_until, RENEWAL_EXTENSION_YEARS)
+
+
 def certificate_renew(
     *,
     actor: Any,
@@ -567,9 +579,11 @@ def certificate_renewal_file(
                           params={"opens": window.opens.isoformat(), "closes": window.closes.isoformat()})
     documents = _documents(actor, document_ids)
     _require_materials(documents, renewal_materials())
+    # The new expiry is known (and shown) before approval: 3 years after the current one.
+    fields = {"valid_until_before": certificate.valid_until,
+              "valid_until_after": renewed_valid_until(certificate)}
     request = _file_on_certificate(actor=actor, model=CertificateRenewal, certificate=certificate,
-                                   fields={"valid_until_before": certificate.valid_until}, documents=documents,
-                                   request_id=request_id)
+                                   fields=fields, documents=documents, request_id=request_id)
     assert isinstance(request, CertificateRenewal)
     return request
 
@@ -792,6 +806,8 @@ def certificate_request_on_transition(
         return _on_transfer(request, transition, actor)
     if isinstance(request, CertificateApplication):
         return _on_application(request, transition, actor)
+    if isinstance(request, PersonalDataChange):
+        return _on_personal_data_change(request, transition, actor)
     if action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
         certificate = _lock_certificate(request.certificate_id)  # type: ignore[attr-defined]
         _check_certificate_open(certificate, exclude=request)
@@ -865,3 +881,154 @@ def _on_transfer(request: CertificateTransfer, transition: Transition, actor: An
         fields.append("certificate")
     _transfer_record_sync(request, state=transition.to_state.value, opinion=transition.opinion)
     return fields
+
+
+# --------------------------------------------------------------------------- personal-data change
+
+
+_PERSONAL_FIELDS = ("real_name", "id_number", "gender", "birth_date")
+
+
+def _valid_certificates_of(holder_id: int) -> Any:
+    return Certificate.objects.filter(holder_id=holder_id, status=Certificate.Status.VALID).order_by("pk")
+
+
+def _corrected(
+    profile: CandidateProfile, *, real_name: str | None, id_number: str | None, gender: str | None,
+    birth_date: date | None,
+) -> dict[str, Any]:
+    """The corrected values (only those that differ from the profile), checked: a mainland ID number agrees
+    with gender and birth date (both derived from it when not given)."""
+    wanted: dict[str, Any] = {}
+    if real_name is not None and real_name.strip():
+        wanted["real_name"] = validate_real_name(real_name)
+    if gender is not None and gender != "":
+        if gender not in Gender.values:
+            raise DomainError(ErrorCode.INVALID_INPUT, field="newGender")
+        wanted["gender"] = gender
+    if birth_date is not None:
+        wanted["birth_date"] = birth_date
+    if id_number is not None and id_number.strip():
+        number = id_number.strip().upper()
+        if profile.id_type == IdType.MAINLAND_ID:
+            number = parse_mainland_id(number, today=timezone.localdate()).number
+        wanted["id_number"] = number
+    after = {name: wanted.get(name, getattr(profile, name)) for name in _PERSONAL_FIELDS}
+    if profile.id_type == IdType.MAINLAND_ID and after["id_number"]:
+        parsed = parse_mainland_id(str(after["id_number"]), today=timezone.localdate())
+        for name, derived, code in (("birth_date", parsed.birth_date, ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH),
+                                    ("gender", parsed.gender, ErrorCode.ID_NUMBER_GENDER_MISMATCH)):
+            if name in wanted and wanted[name] != derived:
+                raise DomainError(code, field="new" + name.title().replace("_", ""))
+            if after[name] != derived:
+                wanted[name] = derived
+    changed = {name: value for name, value in wanted.items() if getattr(profile, name) != value}
+    if not changed:
+        raise DomainError(ErrorCode.PERSONAL_DATA_UNCHANGED)
+    new_number = changed.get("id_number")
+    if new_number is not None:
+        taken = (
+            CandidateProfile.objects.filter(id_number=new_number).exclude(pk=profile.pk).exists()
+            or User.objects.filter(id_number=new_number).exclude(pk=profile.user_id).exists()
+        )
+        if taken:
+            raise DomainError(ErrorCode.ID_NUMBER_TAKEN, field="newIdNumber")
+    return changed
+
+
+def _personal_data_fields(profile: CandidateProfile, changed: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {
+        "old_real_name": profile.real_name, "old_id_number": profile.id_number, "old_gender": profile.gender,
+        "old_birth_date": profile.birth_date,
+        "new_real_name": changed.get("real_name", ""), "new_id_number": changed.get("id_number", ""),
+        "new_gender": changed.get("gender", ""), "new_birth_date": changed.get("birth_date"),
+        "reason": reason,
+    }
+
+
+def personal_data_change_request(
+    *,
+    actor: Any,
+    new_real_name: str | None = None,
+    new_id_number: str | None = None,
+    new_gender: str | None = None,
+    new_birth_date: date | None = None,
+    reason: str | None = None,
+    document_ids: Sequence[int] = (),
+    request_id: int | None = None,
+) -> PersonalDataChange:
+    """个人信息变更 (seed 003 二 1.2, 五): a holder of a valid certificate asks to correct the name, ID number,
+    gender or birth date printed on it; the assessment authority reviews it (with the materials, e.g. the ID
+    card), and approval updates profile, certificates and public record together. `request_id`: correct a
+    rejected request and resubmit it. Refusals: CERTIFICATE_NOT_FOUND (no valid certificate: edit the
+    profile instead), PERSONAL_DATA_UNCHANGED, ID_NUMBER_TAKEN, REQUEST_ALREADY_PENDING and the ID checks."""
+    require_role(actor, Role.CANDIDATE)
+    if not _valid_certificates_of(actor.pk).exists():
+        raise DomainError(ErrorCode.CERTIFICATE_NOT_FOUND)
+    profile = CandidateProfile.objects.filter(user_id=actor.pk).first()
+    if profile is None:
+        raise DomainError(ErrorCode.PROFILE_INCOMPLETE)
+    text = _text(reason, field="reason", limit=200, required=False)
+    changed = _corrected(profile, real_name=new_real_name, id_number=new_id_number, gender=new_gender,
+                         birth_date=new_birth_date)
+    documents = _documents(actor, document_ids)
+    fields = _personal_data_fields(profile, changed, text)
+    with transaction.atomic():
+        if request_id is None:
+            User.objects.select_for_update().filter(pk=actor.pk).first()  # one open request per holder
+            pending = PersonalDataChange.objects.filter(applicant_id=actor.pk, state__in=OPEN_STATES).first()
+            if pending is not None:
+                raise DomainError(ErrorCode.REQUEST_ALREADY_PENDING,
+                                  params={"requestType": PersonalDataChange.REQUEST_TYPE, "requestId": pending.pk})
+            request = PersonalDataChange(applicant=actor, stages=PersonalDataChange.default_stages(), **fields)
+            request.save()
+            request.documents.set(documents)
+            audit_record(actor=actor, action="personal_data_change_create", target=request,
+                         to_state=ReviewState.DRAFT, data={"fields": sorted(changed)})
+            return review_transition(obj=request, action=ReviewAction.SUBMIT, actor=actor)
+        locked = PersonalDataChange.objects.select_for_update().filter(pk=request_id, applicant_id=actor.pk).first()
+        if locked is None:
+            raise DomainError(ErrorCode.NOT_FOUND, field="requestId")
+        result = _request_correct_and_submit(locked, fields=fields, documents=documents, actor=actor)
+        assert isinstance(result, PersonalDataChange)
+        return result
+
+
+def _on_personal_data_change(request: PersonalDataChange, transition: Transition, actor: Any | None) -> list[str]:
+    """Submitting checks the holder still has a valid certificate; approval applies the correction to the
+    profile, every valid certificate of the holder (and the national registry mirror), and the account's
+    name and bound ID number, all in the review's transaction."""
+    if transition.action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
+        if not _valid_certificates_of(request.applicant_id).exists():
+            raise DomainError(ErrorCode.CERTIFICATE_NOT_FOUND)
+        return []
+    if transition.to_state != ReviewState.APPROVED:
+        return []
+    changes: dict[str, Any] = {}
+    if request.new_real_name:
+        changes["real_name"] = request.new_real_name
+    if request.new_id_number:
+        changes["id_number"] = request.new_id_number
+    if request.new_gender:
+        changes["gender"] = request.new_gender
+    if request.new_birth_date is not None:
+        changes["birth_date"] = request.new_birth_date
+    holder = User.objects.select_for_update().get(pk=request.applicant_id)
+    profile = profile_update(user=holder, actor=actor, changes=changes, through_certificate_change=True)
+    if "real_name" in changes and holder.real_name:
+        holder.real_name = profile.real_name
+        holder.save(update_fields=["real_name"])
+    numbers = []
+    for certificate in _valid_certificates_of(holder.pk).select_for_update().select_related("category"):
+        certificate.holder_name = profile.real_name
+        certificate.holder_id_number = profile.id_number
+        certificate.holder_gender = profile.gender
+        certificate.holder_birth_date = profile.birth_date
+        certificate.save(update_fields=["holder_name", "holder_id_number", "holder_gender", "holder_birth_date",
+                                        "updated_at"])
+        registry_sync(certificate=certificate)
+        numbers.append(certificate.number)
+    audit_record(actor=actor, action="personal_data_change_apply", target=request,
+                 from_state=transition.from_state, to_state=transition.to_state,
+                 data={"fields": sorted(changes), "certificates": numbers})
+    return []

@@ -61,6 +61,8 @@ class ErrorCode(StrEnum):
     RECOVERY_INVALID = "RECOVERY_INVALID"
     CONTACT_NOT_AVAILABLE = "CONTACT_NOT_AVAILABLE"
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
+    ID_NUMBER_PROFILE_MISMATCH = "ID_NUMBER_PROFILE_MISMATCH"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
 
     # Candidate profile and uploads (seeds 000, 003)
     ID_NUMBER_BIRTH_DATE_MISMATCH = "ID_NUMBER_BIRTH_DATE_MISMATCH"
@@ -112,6 +114,7 @@ class ErrorCode(StrEnum):
     CERTIFICATE_NOT_FOUND = "CERTIFICATE_NOT_FOUND"
     MATERIALS_MISSING = "MATERIALS_MISSING"
     EXPLANATION_REQUIRED = "EXPLANATION_REQUIRED"
+    PERSONAL_DATA_UNCHANGED = "PERSONAL_DATA_UNCHANGED"
 
     # National regulators (issue 11)
     NOT_REGULATOR = "NOT_REGULATOR"
@@ -211,6 +214,10 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.RECOVERY_INVALID: ("找回密码流程已失效，请重新开始", "This password recovery has expired; start again."),
     ErrorCode.CONTACT_NOT_AVAILABLE: ("该账号未绑定此联系方式", "The account has no such contact bound."),
     ErrorCode.DUPLICATE_IN_FILE: ("文件中重复出现", "This value appears more than once in the file."),
+    ErrorCode.ID_NUMBER_PROFILE_MISMATCH: (
+        "证件号码与个人信息中的证件号码不一致", "The ID number does not match the one in your profile."
+    ),
+    ErrorCode.EMAIL_TAKEN: ("该邮箱已被其他帐号绑定", "This email address is already bound to another account."),
     ErrorCode.ID_NUMBER_BIRTH_DATE_MISMATCH: ("出生日期与身份证号码不符", "The birth date does not match the ID number."),
     ErrorCode.ID_NUMBER_GENDER_MISMATCH: ("性别与身份证号码不符", "The gender does not match the ID number."),
     ErrorCode.ETHNICITY_INVALID: ("民族不正确", "Unknown ethnic group."),
@@ -255,6 +262,9 @@ MESSAGES: Mapping[ErrorCode, tuple[str, str]] = {
     ErrorCode.TERMS_VERSION_STALE: ("报名须知或诚信考试承诺书已更新，请重新阅读并同意", "The registration notice or pledge was updated; read and accept the current version."),
     ErrorCode.SCORES_NOT_PUBLISHED: ("成绩尚未发布", "The results have not been published yet."),
     ErrorCode.EXPLANATION_REQUIRED: ("请填写说明", "Enter an explanation."),
+    ErrorCode.PERSONAL_DATA_UNCHANGED: (
+        "变更后的信息与证书上的信息相同", "The corrected data is the same as what the certificate prints."
+    ),
     # National regulators (issue 11)
     ErrorCode.NOT_REGULATOR: ("仅限监管账号（国家或区域监管）使用", "Only national or regional regulator accounts may do this."),
     ErrorCode.PROVINCE_NOT_IN_SCOPE: ("所选省份不在您的监管范围内", "A chosen province is outside your supervision."),

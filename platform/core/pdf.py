@@ -142,6 +142,10 @@ class CertificateDoc:
     photo: bytes | None = None  # JPEG or PNG
     province_name: str = ""
     title: str = "安全生产考核合格证书"
+    # Printed when given (seed 000 §9.3): "男 · 1990年01月01日 · 汉族"
+    gender: str = ""
+    birth_date: date | None = None
+    ethnicity: str = ""
     statement: str = DEFAULT_CERTIFICATE_STATEMENT
 
 
@@ -563,9 +567,13 @@ def render_certificate(cert: CertificateDoc) -> bytes:
         y -= 18
     y -= 22
 
+    personal = " · ".join(
+        part for part in (cert.gender, _fmt_date(cert.birth_date) if cert.birth_date else "", cert.ethnicity) if part
+    )
     block = _photo_block(
         [
             ("姓名", cert.holder_name, 14),
+            *([("性别/出生/民族", personal, 12)] if personal else []),
             ("身份证号", cert.id_number_masked, 12),
             ("证书类别", cert.category, 12),
             ("工作单位", cert.employer, 12),

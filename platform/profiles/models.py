@@ -40,6 +40,12 @@ class CandidateProfile(models.Model):
     id_type = models.CharField("证件类型", max_length=32, choices=IdType.choices, default=IdType.MAINLAND_ID)
     id_number = models.CharField("证件号码", max_length=32, blank=True, db_index=True)
     verification = models.CharField(max_length=16, choices=Verification.choices, default=Verification.UNVERIFIED)
+    # Staff's decision on the identity (against the ID photos): the reason of a rejection, who and when.
+    verification_opinion = models.CharField("认证意见", max_length=300, blank=True)
+    verified_at = models.DateTimeField("认证时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
     phone = models.CharField("手机号码", max_length=11, blank=True)

@@ -9,8 +9,11 @@ from django.db.models import QuerySet
 from accounts.models import Role
 from profiles.models import Attachment, CandidateProfile, Document, ProfileFieldLock
 
-# What exam registration needs (seed 000: basic info and the three attachments).
+# What exam registration needs (seed 000: basic info, the starred extended fields 单位名称 and 累计城市客运
+# 工作年限, and the three attachments).
 REQUIRED_BASIC_FIELDS = ("real_name", "id_type", "id_number", "gender", "birth_date", "phone")
+REQUIRED_EXTENDED_FIELDS = ("employer", "years_in_city_transport")
+REQUIRED_FIELDS = REQUIRED_BASIC_FIELDS + REQUIRED_EXTENDED_FIELDS
 REQUIRED_ATTACHMENTS = (Attachment.Kind.AVATAR, Attachment.Kind.ID_FRONT, Attachment.Kind.ID_BACK)
 
 
@@ -25,14 +28,14 @@ def profile_missing_items(*, user: Any) -> list[str]:
     """
     profile = profile_for(user=user)
     if profile is None:
-        fields = [api_name(name) for name in REQUIRED_BASIC_FIELDS]
+        fields = [api_name(name) for name in REQUIRED_FIELDS]
         return fields + [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS]
     return missing_items_of(profile, set(profile.attachments.values_list("kind", flat=True)))
 
 
 def missing_items_of(profile: CandidateProfile, attachment_kinds: set[str]) -> list[str]:
     """`profile_missing_items` for a loaded profile and the kinds of its attachments (no query)."""
-    missing = [api_name(name) for name in REQUIRED_BASIC_FIELDS if getattr(profile, name) in (None, "")]
+    missing = [api_name(name) for name in REQUIRED_FIELDS if getattr(profile, name) in (None, "")]
     missing += [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS if kind.value not in attachment_kinds]
     return missing
 
@@ -96,3 +99,16 @@ def profile_for_staff(*, viewer: Any, user_id: int) -> CandidateProfile | None:
 
 def documents_of(*, owner: Any) -> QuerySet[Document]:
     return Document.objects.filter(owner=owner).order_by("-uploaded_at", "-pk")
+
+
+def profiles_awaiting_identity_check(*, viewer: Any) -> QuerySet[CandidateProfile]:
+    """Staff: profiles whose identity is not verified yet and whose ID photos (both sides) are uploaded,
+    oldest change first (rejected ones come back once the candidate changed something)."""
+    if not getattr(viewer, "is_active", False) or not viewer.has_role(*PROFILE_VIEWER_ROLES):
+        return CandidateProfile.objects.none()
+    return (
+        CandidateProfile.objects.filter(verification=CandidateProfile.Verification.UNVERIFIED)
+        .filter(attachments__kind=Attachment.Kind.ID_FRONT)
+        .filter(attachments__kind=Attachment.Kind.ID_BACK)
+        .order_by("updated_at", "pk")
+    )

@@ -18,6 +18,7 @@ from schema.accounts.types import (
     AccountLogoutPayload,
     AccountPasswordResetPayload,
     AccountRegisterPayload,
+    AccountSettingsPayload,
     AccountsImportPayload,
     ContactChannel,
     ImportKind,
@@ -134,6 +135,7 @@ class AccountSessionMutation:
         except DomainError as error:
             return PasswordRecoveryStartPayload(errors=user_errors(error, info))
         return PasswordRecoveryStartPayload(
+            account=start.account,
             recovery_key=start.key,
             expires_at=start.expires_at,
             options=[RecoveryOption(channel=ContactChannel(o.channel), masked=o.masked) for o in start.options],
@@ -158,7 +160,7 @@ class AccountSessionMutation:
         self, info: strawberry.Info, recovery_key: str, code: str, new_password: str, new_password_confirmation: str
     ) -> PasswordRecoveryCompletePayload:
         try:
-            services.password_recovery_complete(
+            user = services.password_recovery_complete(
                 recovery_key=recovery_key,
                 code=code,
                 new_password=new_password,
@@ -166,7 +168,7 @@ class AccountSessionMutation:
             )
         except DomainError as error:
             return PasswordRecoveryCompletePayload(errors=user_errors(error, info))
-        return PasswordRecoveryCompletePayload(ok=True)
+        return PasswordRecoveryCompletePayload(ok=True, account=user.username)
 
 
 @strawberry.type
@@ -223,3 +225,52 @@ class AccountProvinceMutation:
             return AccountPasswordResetPayload(errors=user_errors(error, info))
         return AccountPasswordResetPayload(account=user)  # type: ignore[arg-type]
 
+
+    @strawberry.mutation(
+        description="绑定证件号: the ID number of the caller's profile becomes a login name (unique in the province; "
+        "ID_NUMBER_PROFILE_MISMATCH when it is not the profile's, ID_NUMBER_TAKEN when another account uses it)."
+    )
+    @db_resolver
+    def account_id_number_bind(self, info: strawberry.Info, id_number: str) -> AccountSettingsPayload:
+        actor = require_actor(info)
+        try:
+            user = services.account_id_number_bind(user=actor, actor=actor, id_number=id_number)
+        except DomainError as error:
+            return AccountSettingsPayload(errors=user_errors(error, info))
+        return AccountSettingsPayload(account=user)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="账号设置: send a code to the phone (SMS) or email the caller wants to bind (one per 60 s)."
+    )
+    @db_resolver
+    def account_contact_code_send(
+        self, info: strawberry.Info, channel: ContactChannel, destination: str
+    ) -> VerificationCodeSendPayload:
+        actor = require_actor(info)
+        try:
+            expires_at = services.account_contact_code_send(
+                user=actor, channel=channel.value, destination=destination, client_address=client_address(info)
+            )
+        except DomainError as error:
+            return VerificationCodeSendPayload(errors=user_errors(error, info))
+        return VerificationCodeSendPayload(expires_at=expires_at)
+
+    @strawberry.mutation(description="账号设置: bind or change the account's mobile number with the code sent to it.")
+    @db_resolver
+    def account_phone_bind(self, info: strawberry.Info, phone: str, sms_code: str) -> AccountSettingsPayload:
+        actor = require_actor(info)
+        try:
+            user = services.account_phone_bind(user=actor, phone=phone, sms_code=sms_code)
+        except DomainError as error:
+            return AccountSettingsPayload(errors=user_errors(error, info))
+        return AccountSettingsPayload(account=user)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="账号设置: bind or change the account's email with the code sent to it.")
+    @db_resolver
+    def account_email_bind(self, info: strawberry.Info, email: str, email_code: str) -> AccountSettingsPayload:
+        actor = require_actor(info)
+        try:
+            user = services.account_email_bind(user=actor, email=email, email_code=email_code)
+        except DomainError as error:
+            return AccountSettingsPayload(errors=user_errors(error, info))
+        return AccountSettingsPayload(account=user)  # type: ignore[arg-type]

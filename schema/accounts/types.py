@@ -175,7 +175,16 @@ class RecoveryOption:
 
 
 @strawberry.type
+class AccountSettingsPayload:
+    account: AccountType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class PasswordRecoveryStartPayload:
+    account: str | None = strawberry.field(
+        default=None, description="您正在找回的帐号是: the account name as entered (the same answer for any name)."
+    )
     recovery_key: str | None = None
     expires_at: datetime | None = None
     options: list[RecoveryOption] = strawberry.field(default_factory=list)
@@ -185,6 +194,11 @@ class PasswordRecoveryStartPayload:
 @strawberry.type
 class PasswordRecoveryCompletePayload:
     ok: bool = False
+    account: str | None = strawberry.field(
+        default=None,
+        description="The username of the account whose password was reset (told once the code proved the "
+        "person holds its phone or email).",
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -5,6 +5,7 @@ certificate_application, certificate_change, certificate_renewal, certificate_ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import strawberry
 
@@ -22,10 +23,11 @@ from schema.certificates.types import (
     CertificateRequestType,
     CertificateTransferType,
     CertificateType,
+    PersonalDataChangeType,
     certificate_request_ref,
 )
 from schema.exams.types import RegistrationType
-from schema.profiles.types import DocumentType
+from schema.profiles.types import DocumentType, GenderEnum
 from schema.relay import pk_of
 
 
@@ -50,6 +52,23 @@ def _run(info: strawberry.Info, call: Callable[[], CertificateRequest]) -> Certi
     except DomainError as error:
         return CertificateRequestPayload(errors=user_errors(error, info))
     return CertificateRequestPayload(request=request)  # type: ignore[arg-type]  # a model instance
+
+
+@strawberry.input(description="个人信息变更: only the fields given change (the others stay as printed).")
+class PersonalDataChangeInput:
+    new_real_name: str | None = None
+    new_id_number: str | None = strawberry.field(
+        default=None, description="A mainland number also sets gender and birth date unless given."
+    )
+    new_gender: GenderEnum | None = None
+    new_birth_date: date | None = None
+    reason: str | None = strawberry.field(default=None, description="变更原因, ≤ 200 characters")
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Proof, e.g. the ID card (documentUpload)"
+    )
+    request_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Correct this rejected request and resubmit it"
+    )
 
 
 @strawberry.input
@@ -148,6 +167,23 @@ class CertificateMutation:
             actor=actor, certificate_id=_certificate(info, input.certificate_id),
             explanation=input.explanation, document_ids=_ids(info, input.document_ids),
             request_id=_own_request(info, input.request_id, CertificateCancellationType),
+        ))
+
+    @strawberry.mutation(
+        description="个人信息变更: a holder asks to correct the name, ID number, gender or birth date printed on "
+        "the certificates; the assessment authority decides (reviewApprove / reviewReject, requestType "
+        "personal_data_change); approval updates profile, certificates and public record together."
+    )
+    @db_resolver
+    def personal_data_change_request(
+        self, info: strawberry.Info, input: PersonalDataChangeInput
+    ) -> CertificateRequestPayload:
+        actor = require_actor(info)
+        return _run(info, lambda: services.personal_data_change_request(
+            actor=actor, new_real_name=input.new_real_name, new_id_number=input.new_id_number,
+            new_gender=input.new_gender.value if input.new_gender is not None else None,
+            new_birth_date=input.new_birth_date, reason=input.reason, document_ids=_ids(info, input.document_ids),
+            request_id=_own_request(info, input.request_id, PersonalDataChangeType),
         ))
 
     @strawberry.mutation(description="撤回 one's certificate request before any reviewer acted.")

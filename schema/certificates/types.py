@@ -31,17 +31,19 @@ from certificates.models import (
     CertificateRenewal,
     CertificateRequest,
     CertificateTransfer,
+    PersonalDataChange,
 )
 from certificates.selectors import display_status
 from certificates.services import Eligibility
-from certificates.windows import renewal_window
+from certificates.windows import RENEWAL_EXTENSION_YEARS, add_years, renewal_window
 from core.errors import DomainError
 from core.errors import ErrorCode as _ErrorCode
+from core.identity import mask_id_number
 from registry.models import CertificateTransferRecord
 from schema.accounts.auth import resolve_actor
 from schema.accounts.types import AccountType
 from schema.base import ErrorCode, UserError
-from schema.profiles.types import DocumentType
+from schema.profiles.types import DocumentType, GenderEnum
 from schema.relay import ProvinceNode, global_id, node_ref
 from schema.reviews.types import ReviewableType
 from tenants.context import current_province
@@ -152,6 +154,44 @@ class CertificateType(ProvinceNode):
     def status(self, root: Certificate) -> str:
         return display_status(status=root.status, valid_until=root.valid_until)
 
+    @strawberry_django.field(only=["status", "valid_until"], description="有效 (true) or 无效 (false) today.")
+    def valid(self, root: Certificate) -> bool:
+        return display_status(status=root.status, valid_until=root.valid_until) == Certificate.Status.VALID
+
+    @strawberry_django.field(only=["status", "valid_until"], description="证书状态 as printed: 有效 or 无效.")
+    def validity(self, root: Certificate) -> str:
+        valid = display_status(status=root.status, valid_until=root.valid_until) == Certificate.Status.VALID
+        return "有效" if valid else "无效"
+
+    @strawberry_django.field(
+        only=["holder_id_number", "holder_id"],
+        description="证件号码 as printed: in full for its holder and the province's staff, masked for anyone else.",
+    )
+    def holder_id_number(self, root: Certificate, info: strawberry.Info) -> str:
+        return root.holder_id_number if _sees_personal_data(info, root) else mask_id_number(root.holder_id_number)
+
+    @strawberry_django.field(only=["holder_gender"], description="性别 as printed.")
+    def holder_gender(self, root: Certificate) -> GenderEnum | None:
+        return GenderEnum(root.holder_gender) if root.holder_gender else None
+
+    @strawberry_django.field(
+        only=["holder_birth_date", "holder_id"],
+        description="出生日期 as printed: for its holder and the province's staff; null for anyone else.",
+    )
+    def holder_birth_date(self, root: Certificate, info: strawberry.Info) -> date | None:
+        return root.holder_birth_date if _sees_personal_data(info, root) else None
+
+    @strawberry_django.field(only=["holder_ethnicity"], description="民族 as printed.")
+    def holder_ethnicity(self, root: Certificate) -> str:
+        return root.holder_ethnicity
+
+    @strawberry_django.field(
+        only=["valid_until"],
+        description="延续: the expiry a renewal approved now would give (shown on the renewal form before approval).",
+    )
+    def renewal_valid_until(self, root: Certificate) -> date:
+        return add_years(root.valid_until, RENEWAL_EXTENSION_YEARS)
+
     @strawberry_django.field(only=["valid_until"], description="延续 may be requested from this day…")
     def renewal_opens(self, root: Certificate) -> date:
         return renewal_window(root.valid_until).opens
@@ -187,6 +227,12 @@ class CertificateType(ProvinceNode):
     )
     def transfer_history(self, root: Certificate) -> list[CertificateTransferRecordType]:
         return [_transfer_record(row) for row in root.transfer_rows or []]  # type: ignore[attr-defined,misc]
+
+
+def _sees_personal_data(info: strawberry.Info, root: Certificate) -> bool:
+    """The holder and the province's staff see what the certificate prints unmasked (seed 000 §9.3)."""
+    viewer = resolve_actor(info)
+    return viewer is not None and (viewer.pk == root.holder_id or viewer.has_role(*STAFF_ROLES))
 
 
 @strawberry_django.interface(
@@ -240,7 +286,9 @@ class CertificateChangeType(CertificateRequestType):
 class CertificateRenewalType(CertificateRequestType):
     certificate: CertificateType
     valid_until_before: date | None
-    valid_until_after: date | None
+    valid_until_after: date | None = strawberry_django.field(
+        description="The new expiry: set when filed (shown before approval), confirmed by approval."
+    )
 
     @strawberry_django.field(only=["certificate__number"], select_related=["certificate"])
     def summary(self, root: CertificateRenewal) -> str:
@@ -277,9 +325,36 @@ class CertificateTransferType(CertificateRequestType):
     certificate: CertificateType | None = strawberry_django.field(description="Created here on acceptance.")
 
 
+@strawberry_django.type(
+    PersonalDataChange, name="PersonalDataChange",
+    description="个人信息变更 (requestType personal_data_change): corrects the name, ID number, gender or birth "
+    "date printed on the holder's certificates; approval updates profile, certificates and the public record.",
+)
+class PersonalDataChangeType(CertificateRequestType):
+    old_real_name: str
+    old_id_number: str
+    old_birth_date: date | None
+    new_real_name: str = strawberry_django.field(description="Empty: unchanged.")
+    new_id_number: str = strawberry_django.field(description="Empty: unchanged.")
+    new_birth_date: date | None
+    reason: str
+
+    @strawberry_django.field(only=["old_gender"])
+    def old_gender(self, root: PersonalDataChange) -> GenderEnum | None:
+        return GenderEnum(root.old_gender) if root.old_gender else None
+
+    @strawberry_django.field(only=["new_gender"], description="Null: unchanged.")
+    def new_gender(self, root: PersonalDataChange) -> GenderEnum | None:
+        return GenderEnum(root.new_gender) if root.new_gender else None
+
+    @strawberry_django.field(only=["old_real_name", "applicant_id"])
+    def summary(self, root: PersonalDataChange) -> str:
+        return root.review_summary()
+
+
 CERTIFICATE_REQUEST_TYPES: tuple[type[CertificateRequestType], ...] = (
     CertificateApplicationType, CertificateChangeType, CertificateRenewalType, CertificateCancellationType,
-    CertificateTransferType,
+    CertificateTransferType, PersonalDataChangeType,
 )
 
 

@@ -66,10 +66,19 @@ class _RequestEvent:
         return cast()  # type: ignore[return-value]  # subscriptions execute asynchronously
 
 
+# Decisions on things that are not reviewable requests but reach their person the same way: the event's
+# `requestId` is then the global ID of this node type (profile_identity: staff verified or rejected the
+# identity of a CandidateProfile).
+_OTHER_NODE_NAMES = {"profile_identity": "CandidateProfile"}
+
+
 def _request_id(info: strawberry.Info, event: dict[str, Any]) -> strawberry.ID:
     request_type = str(event["requestType"])
     node_type = _node_types(info).get(request_type)
-    name = node_type.__strawberry_definition__.name if node_type is not None else request_type  # type: ignore[attr-defined]
+    name = (
+        node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
+        if node_type is not None else _OTHER_NODE_NAMES.get(request_type, request_type)
+    )
     return strawberry.ID(relay.to_base64(name, f"{scope_label(info)}:{int(event['requestId'])}"))
 
 

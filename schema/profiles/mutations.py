@@ -22,6 +22,7 @@ from schema.profiles.types import (
     IdTypeEnum,
     ProfileType,
 )
+from schema.relay import pk_of
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional extended field.")
@@ -69,6 +70,12 @@ class DocumentUploadPayload:
 
 
 @strawberry.type
+class ProfileIdentityReviewPayload:
+    profile: ProfileType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class ProfileMutation:
     @strawberry.mutation(description="Change basic and extended profile info (GB 11643 checked for mainland IDs).")
     @db_resolver
@@ -107,3 +114,21 @@ class ProfileMutation:
         except DomainError as error:
             return DocumentUploadPayload(errors=user_errors(error, info))
         return DocumentUploadPayload(document=document)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Staff: verify (verified: true) or reject with the reason (opinion) a candidate's identity "
+        "against the ID card photos; the candidate is told live (myReviewResults, requestType profile_identity)."
+    )
+    @db_resolver
+    def profile_identity_review(
+        self, info: strawberry.Info, profile_id: strawberry.ID, verified: bool, opinion: str | None = None
+    ) -> ProfileIdentityReviewPayload:
+        actor = require_actor(info)
+        try:
+            pk = pk_of(info, profile_id, ProfileType, field="profileId")
+            profile = services.profile_identity_review(
+                actor=actor, profile_id=pk, verified=verified, opinion=opinion or ""
+            )
+        except DomainError as error:
+            return ProfileIdentityReviewPayload(errors=user_errors(error, info))
+        return ProfileIdentityReviewPayload(profile=profile)  # type: ignore[arg-type]

@@ -47,6 +47,15 @@ class ProfileQuery:
     def my_documents(self, info: strawberry.Info) -> QuerySet[Document]:
         return selectors.documents_of(owner=require_actor(info))
 
+    @strawberry_django.connection(
+        DjangoListConnection[ProfileType],
+        description="Staff: profiles whose identity awaits a check (unverified, both ID card sides uploaded), "
+        "oldest first; decide with profileIdentityReview.",
+    )
+    def profiles_awaiting_identity_check(self, info: strawberry.Info) -> QuerySet[CandidateProfile]:
+        viewer = require_roles(info, *selectors.PROFILE_VIEWER_ROLES)
+        return selectors.profiles_awaiting_identity_check(viewer=viewer)
+
     @strawberry.field(description="The 56 recognised ethnic groups, for the profile form.")
     def ethnicities(self) -> list[Ethnicity]:
         return [Ethnicity(code=code, name=name) for code, name in ETHNIC_GROUPS]

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 
 from profiles.downloads import FileKind, download_url
 from profiles.models import Attachment, CandidateProfile, Document, ProfileFieldLock
-from profiles.selectors import PROFILE_VIEWER_ROLES, REQUIRED_BASIC_FIELDS, api_name, missing_items_of
+from profiles.selectors import PROFILE_VIEWER_ROLES, REQUIRED_FIELDS, api_name, missing_items_of
 from schema.accounts.auth import require_actor, resolve_actor
 from schema.accounts.types import AccountType
 from schema.relay import ProvinceNode
@@ -139,6 +139,10 @@ class ProfileType(ProvinceNode):
     id_type: IdTypeEnum
     id_number: str
     verification: VerificationEnum
+    verification_opinion: str = strawberry_django.field(
+        description="Staff's reason when the identity was rejected (认证未通过); empty otherwise."
+    )
+    verified_at: datetime | None = strawberry_django.field(description="When staff last decided on the identity.")
     birth_date: date | None
     phone: str
     employer: str
@@ -176,7 +180,7 @@ class ProfileType(ProvinceNode):
         return sorted({api_name(field) for field in fields})
 
     @strawberry_django.field(
-        only=list(REQUIRED_BASIC_FIELDS),
+        only=list(REQUIRED_FIELDS),
         prefetch_related=[lambda info: Prefetch("attachments", queryset=Attachment.objects.only(
             "id", "profile_id", "kind"), to_attr="attachments_for_completeness")],
     )

@@ -28,6 +28,8 @@ def complete_profile(user: User, *, index: int = 0) -> CandidateProfile:
         gender="male",
         birth_date=date(1990, 1, 1),
         phone=f"139{index:08d}"[:11],
+        employer="昆明公交集团",
+        years_in_city_transport=5,
     )
     for kind in (Attachment.Kind.AVATAR, Attachment.Kind.ID_FRONT, Attachment.Kind.ID_BACK):
         Attachment.objects.create(
