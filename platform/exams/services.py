@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Role
@@ -37,9 +38,9 @@ from exams.models import (
     Registration,
     Subject,
 )
-from profiles.selectors import profile_missing_items
+from profiles.selectors import profile_complete_exists, profile_missing_items
 from reviews.models import EDITABLE_STATES, ReviewAction, ReviewState
-from reviews.states import Transition, review_transition
+from reviews.states import Transition, review_create_submitted, review_transition
 
 EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)
 
@@ -401,6 +402,10 @@ def registration_submit(
     Without `registration_id`: register and submit in one step. With it: submit a draft, or resubmit a
     rejected registration (both optionally with a new choice of subject and session).
     """
+    if registration_id is None and choice is not None:
+        fast = _submit_new(actor=actor, choice=choice, pledge_accepted=pledge_accepted)
+        if fast is not None:
+            return fast
     registration = _own_registration(actor, registration_id) if registration_id is not None else None
     plan, subject, session = _prepare(
         actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True
@@ -425,6 +430,61 @@ def registration_submit(
             return review_transition(obj=registration, action=action, actor=actor)
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
+
+
+def _submit_new(*, actor: Any, choice: RegistrationChoice, pledge_accepted: bool) -> Registration | None:
+    """The booking rush's path: register and submit in one step with one read and one short transaction.
+
+    One query reads the session with its plan and answers "is the subject in the plan", "is the profile
+    complete" and "is there an active registration already"; then one transaction inserts the submitted
+    registration and its audit row (`review_create_submitted`) and takes the seat by one conditional UPDATE,
+    its last statement, so the session's row is locked for that statement and the COMMIT only. A session full
+    when read is refused before any transaction. Returns None where the read cannot decide alone (a refusal
+    whose code depends on more than this read): the caller's general path then answers.
+    """
+    _check_candidate(actor)
+    if not pledge_accepted:
+        raise DomainError(ErrorCode.PLEDGE_NOT_ACCEPTED, field="pledgeAccepted")
+    session = (
+        ExamSession.objects.select_related("plan")
+        .annotate(
+            subject_in_plan=Exists(
+                ExamPlan.subjects.through.objects.filter(examplan_id=OuterRef("plan_id"), subject_id=choice.subject_id)
+            ),
+            profile_complete=profile_complete_exists(user_id=actor.pk),
+            duplicate=Exists(
+                Registration.objects.filter(
+                    applicant_id=actor.pk, plan_id=choice.plan_id, subject_id=choice.subject_id,
+                    state__in=ACTIVE_REGISTRATION_STATES,
+                )
+            ),
+        )
+        .filter(pk=choice.session_id)
+        .first()
+    )
+    if session is None or session.plan_id != choice.plan_id or not session.subject_in_plan:
+        return None  # NOT_FOUND / SESSION_NOT_IN_PLAN / SUBJECT_NOT_IN_PLAN: the general path names which
+    if not _window_open(session.plan, timezone.now()):
+        raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
+    if session.seats_taken >= session.capacity:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    if not session.profile_complete:
+        _check_profile(actor)  # raises PROFILE_INCOMPLETE with what is missing
+    if session.duplicate:
+        raise DomainError(ErrorCode.REGISTRATION_DUPLICATE, field="subjectId")
+    now = timezone.now()
+    registration = Registration(
+        applicant=actor, plan=session.plan, subject_id=choice.subject_id, session=session,
+        pledge_accepted_at=now, holds_seat=True,
+    )
+    try:
+        with transaction.atomic():
+            review_create_submitted(obj=registration, actor=actor)
+            taken = seats.seat_take_if_free(session_id=session.pk)  # last: the lock lasts it and the COMMIT
+    except IntegrityError as error:
+        raise _duplicate_guard(error) from error
+    session.capacity, session.seats_taken, session.seats_version = taken.capacity, taken.taken, taken.version
+    return registration
 
 
 def registration_withdraw(*, actor: Any, registration_id: int, expected_version: int | None = None) -> Registration:
