@@ -31,6 +31,17 @@ from django.urls import set_script_prefix
 
 logger = logging.getLogger(__name__)
 
+THREAD_PREFIX = "http"
+# The event loop serving HTTP in this process (set on the first request): code on the pool's threads hands
+# async work to it (subscriptions.publish) instead of starting a loop of its own per call, as async_to_sync would.
+main_loop: asyncio.AbstractEventLoop | None = None
+
+
+def in_pool_thread() -> bool:
+    import threading
+
+    return threading.current_thread().name.startswith(THREAD_PREFIX + "_")
+
 
 class PooledASGIHandler(ASGIHandler):
     """HTTP only (WebSockets go to Channels); sync middleware chain; one thread hand-off per request."""
@@ -39,7 +50,7 @@ class PooledASGIHandler(ASGIHandler):
         BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
         self.threads = threads or settings.HTTP_THREADS
-        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="http")
+        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix=THREAD_PREFIX)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -52,7 +63,8 @@ class PooledASGIHandler(ASGIHandler):
             if isinstance(error, RequestAborted):
                 return
             raise
-        loop = asyncio.get_running_loop()
+        global main_loop
+        loop = main_loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
         try:
             response = await loop.run_in_executor(self._executor, context.run, self._respond, scope, body_file)
