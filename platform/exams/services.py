@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Role
@@ -38,7 +37,7 @@ from exams.models import (
     Registration,
     Subject,
 )
-from profiles.selectors import profile_complete_exists, profile_missing_items
+from profiles.selectors import profile_complete_sql, profile_missing_items
 from reviews.models import EDITABLE_STATES, ReviewAction, ReviewState
 from reviews.states import Transition, review_create_submitted, review_transition
 
@@ -445,46 +444,59 @@ def _submit_new(*, actor: Any, choice: RegistrationChoice, pledge_accepted: bool
     _check_candidate(actor)
     if not pledge_accepted:
         raise DomainError(ErrorCode.PLEDGE_NOT_ACCEPTED, field="pledgeAccepted")
-    session = (
-        ExamSession.objects.select_related("plan")
-        .annotate(
-            subject_in_plan=Exists(
-                ExamPlan.subjects.through.objects.filter(examplan_id=OuterRef("plan_id"), subject_id=choice.subject_id)
-            ),
-            profile_complete=profile_complete_exists(user_id=actor.pk),
-            duplicate=Exists(
-                Registration.objects.filter(
-                    applicant_id=actor.pk, plan_id=choice.plan_id, subject_id=choice.subject_id,
-                    state__in=ACTIVE_REGISTRATION_STATES,
-                )
-            ),
-        )
-        .filter(pk=choice.session_id)
-        .first()
-    )
-    if session is None or session.plan_id != choice.plan_id or not session.subject_in_plan:
+    row = _booking_read(actor_id=actor.pk, choice=choice)
+    if row is None:
         return None  # NOT_FOUND / SESSION_NOT_IN_PLAN / SUBJECT_NOT_IN_PLAN: the general path names which
-    if not _window_open(session.plan, timezone.now()):
+    capacity, taken, opens_at, closes_at, profile_complete, duplicate = row
+    if not opens_at <= timezone.now() <= closes_at:
         raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
-    if session.seats_taken >= session.capacity:
+    if taken >= capacity:
         raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
-    if not session.profile_complete:
+    if not profile_complete:
         _check_profile(actor)  # raises PROFILE_INCOMPLETE with what is missing
-    if session.duplicate:
+    if duplicate:
         raise DomainError(ErrorCode.REGISTRATION_DUPLICATE, field="subjectId")
     now = timezone.now()
     registration = Registration(
-        applicant=actor, plan=session.plan, subject_id=choice.subject_id, session=session,
+        applicant=actor, plan_id=choice.plan_id, subject_id=choice.subject_id, session_id=choice.session_id,
         pledge_accepted_at=now, holds_seat=True,
     )
     try:
         with transaction.atomic():
             review_create_submitted(obj=registration, actor=actor)
-            taken = seats.seat_take_if_free(session_id=session.pk)  # last: the lock lasts it and the COMMIT
+            seats.seat_take_if_free(session_id=choice.session_id)  # last: the lock lasts it and the COMMIT
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
-    session.capacity, session.seats_taken, session.seats_version = taken.capacity, taken.taken, taken.version
     return registration
+
+
+_BOOKING_READ: str | None = None
+
+
+def _booking_read(*, actor_id: int, choice: RegistrationChoice) -> tuple[Any, ...] | None:
+    """One statement (plain SQL: building the equivalent ORM query cost more CPU than the whole booking):
+    (capacity, seats taken, window opens, window closes, profile complete, active registration exists) of the
+    chosen session when it belongs to the chosen plan and the subject to the plan, else None."""
+    global _BOOKING_READ
+    if _BOOKING_READ is None:
+        q = connection.ops.quote_name
+        subjects = ExamPlan.subjects.through._meta.db_table
+        _BOOKING_READ = (
+            f"SELECT s.capacity, s.seats_taken, p.registration_opens_at, p.registration_closes_at, "  # noqa: S608
+            f"{profile_complete_sql(user_param='%(user)s')}, "
+            f"EXISTS (SELECT 1 FROM {q(Registration._meta.db_table)} r WHERE r.applicant_id = %(user)s "
+            f"AND r.plan_id = %(plan)s AND r.subject_id = %(subject)s AND r.state = ANY(%(states)s)) "
+            f"FROM {q(ExamSession._meta.db_table)} s JOIN {q(ExamPlan._meta.db_table)} p ON p.id = s.plan_id "
+            f"WHERE s.id = %(session)s AND s.plan_id = %(plan)s AND EXISTS (SELECT 1 FROM {q(subjects)} ps "
+            f"WHERE ps.examplan_id = s.plan_id AND ps.subject_id = %(subject)s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKING_READ, {
+            "user": actor_id, "plan": choice.plan_id, "subject": choice.subject_id, "session": choice.session_id,
+            "states": [str(state.value) for state in ACTIVE_REGISTRATION_STATES],
+        })
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 def registration_withdraw(*, actor: Any, registration_id: int, expected_version: int | None = None) -> Registration:
