@@ -51,12 +51,13 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def _handle_search_path(self, cursor: Any = None) -> None:
         raw = self.connection
-        if raw is not None and self.schema_name and not self._setting_search_path and not self.search_path_set_schemas:
+        already: object = getattr(self, "search_path_set_schemas", None)
+        if raw is not None and self.schema_name and not self._setting_search_path and not already:
             wanted = self._get_cursor_search_paths()
             if _KNOWN_PATH.get(raw) == wanted:
                 self.search_path_set_schemas = wanted
                 return
-        before = self.search_path_set_schemas
+        before = already
         super()._handle_search_path(cursor)
         if raw is None or self.search_path_set_schemas is before:
             return  # no SET was issued
