@@ -9,6 +9,13 @@ and 10×N candidates with complete profiles, then `--clients` client threads, ea
 HTTP connection, send `registrationSubmit` for every candidate. Prints successes (must equal N), failures
 by code, throughput and p50/p99 latency; then the same booking as raw SQL (conditional UPDATE … WHERE
 seats_taken < capacity + INSERT, one transaction per attempt, `--clients` connections) and the ratio.
+
+In the same run, with the same client (`--clients` keep-alive connections, `--requests` requests each target):
+a bare Strawberry ASGI app (bench/bare_strawberry.py, same number of uvicorn workers) answering `{ hello }`,
+the platform's `{ __typename }` on a province and its authenticated `{ me { username } }` (bearer token);
+prints throughputs and the ratios `__typename ÷ bare` and `me ÷ __typename`. Then the server CPU per booking
+attempt with one client (user+system CPU of every server process, psutil, over `--cpu-attempts` successes
+on a fresh session and as many refusals of the full session).
 Exits 1 if the GraphQL path booked anything but exactly N.
 """
 
@@ -46,7 +53,9 @@ def _django(db_name: str) -> None:
     django.setup()
 
 
-def _prepare(seats: int, attempts: int, slug: str) -> tuple[dict[str, str], list[str]]:
+def _prepare(seats: int, attempts: int, slug: str, extra_sessions: int = 0) -> tuple[dict[str, str], list[str]]:
+    """Returns the choice (global IDs of plan, subject, session) and the candidates' tokens; the global IDs
+    of `extra_sessions` more sessions of the plan are in EXTRA_SESSIONS."""
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -96,15 +105,26 @@ def _prepare(seats: int, attempts: int, slug: str) -> tuple[dict[str, str], list
             [AuthToken(key_hash=hashlib.sha256(t.encode()).hexdigest(), prefix=t[: t.index(".") + 7], user=u,
                        expires_at=now + TOKEN_LIFETIME) for t, u in zip(tokens, users, strict=True)]
         )
-    choice = {"planId": str(plan.pk), "subjectId": str(subject.pk), "sessionId": str(session.pk)}
+        extra = [ExamSession.objects.create(plan=plan, name=f"第{n + 2}场", starts_at=day,
+                                            ends_at=day + timedelta(hours=2), capacity=seats)
+                 for n in range(extra_sessions)]
+    from tests.support.ids import gid
+
+    choice = {"planId": gid("ExamPlan", province, plan.pk), "subjectId": gid("Subject", province, subject.pk),
+              "sessionId": gid("ExamSession", province, session.pk)}
+    EXTRA_SESSIONS[:] = [(other.pk, gid("ExamSession", province, other.pk)) for other in extra]
     return choice, tokens
 
 
-def _start_server(db_name: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PLATFORM_DB_NAME": db_name}
-    env.setdefault("PLATFORM_DB_POOL_MAX_SIZE", "8")
+EXTRA_SESSIONS: list[tuple[int, str]] = []  # (pk, global ID) of the extra sessions of the last _prepare
+
+
+def _start_server(db_name: str, port: int, workers: int, env_extra: dict[str, str] | None = None,
+                  command: list[str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PLATFORM_DB_NAME": db_name, **(env_extra or {})}
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", str(workers), "--quiet"],
+        command or [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--workers", str(workers),
+                    "--quiet"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
@@ -119,6 +139,101 @@ def _start_server(db_name: str, port: int, workers: int) -> subprocess.Popen[byt
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("server did not start")
+
+
+def _start_bare(port: int, workers: int) -> subprocess.Popen[bytes]:
+    return _start_server("", port, workers, command=[
+        sys.executable, "-m", "uvicorn", "bare_strawberry:app", "--app-dir", str(ROOT / "bench"), "--port",
+        str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning", "--lifespan", "off"])
+
+
+def _server_cpu(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU seconds of the server process and all its children (uvicorn workers)."""
+    import psutil
+
+    root = psutil.Process(process.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _load_run(port: int, host: str, body: bytes, tokens: list[str] | None, requests: int,
+              clients: int) -> dict[str, Any]:
+    """`requests` identical POSTs over `clients` keep-alive connections; every answer must be 200 without errors."""
+    latencies: list[float] = []
+    failures: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    shares = [requests // clients + (1 if i < requests % clients else 0) for i in range(clients)]
+
+    def client(index: int, count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Host": host, "Content-Type": "application/json"}
+        if tokens:
+            headers["Authorization"] = f"Bearer {tokens[index % len(tokens)]}"
+        mine: list[float] = []
+        barrier.wait()
+        for _ in range(count):
+            started = time.perf_counter()
+            conn.request("POST", "/graphql/", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != 200 or b'"errors"' in payload:
+                with lock:
+                    failures[f"{response.status} {payload[:80]!r}"] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [pool.submit(client, i, n) for i, n in enumerate(shares)]
+        barrier.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()
+        wall = time.perf_counter() - started
+    return {"latencies": latencies, "wall": wall, "failures": failures, "requests": requests}
+
+
+def _load_report(title: str, result: dict[str, Any]) -> float:
+    lat = result["latencies"]
+    throughput = result["requests"] / result["wall"]
+    failed = sum(result["failures"].values())
+    note = f", FAILED {failed}: {dict(result['failures'])}" if failed else ""
+    print(f"{title}: {throughput:,.0f} req/s, p50 {statistics.median(lat) * 1000:.1f} ms, "
+          f"p99 {_percentile(lat, 0.99) * 1000:.1f} ms{note}")
+    return throughput
+
+
+def _cpu_per_attempt(server: subprocess.Popen[bytes], port: int, host: str, tokens: list[str],
+                     choice: dict[str, str], seats: int) -> tuple[float, float]:
+    """Server CPU (ms) per booking attempt with one client: `seats` successes, then `seats` refusals."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def submit(token: str) -> str:
+        body = json.dumps({"query": SUBMIT, "variables": {"i": {
+            "planId": choice["planId"], "subjectId": choice["subjectId"], "sessionId": EXTRA_SESSIONS[0][1],
+            "pledgeAccepted": True}}})
+        conn.request("POST", "/graphql/", body=body.encode(), headers={
+            "Host": host, "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        payload = (json.loads(conn.getresponse().read()).get("data") or {}).get("registrationSubmit") or {}
+        return "OK" if payload.get("registration") else str((payload.get("errors") or [{}])[0].get("code"))
+
+    figures = []
+    for batch, expected in ((tokens[:seats], "OK"), (tokens[seats:2 * seats], "SESSION_FULL")):
+        before = _server_cpu(server)
+        codes = Counter(submit(t) for t in batch)
+        figures.append((_server_cpu(server) - before) * 1000 / len(batch))
+        if codes.get(expected, 0) != len(batch):
+            print(f"  (cpu run: expected {expected} for all, got {dict(codes)})")
+    conn.close()
+    return figures[0], figures[1]
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -227,14 +342,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--province", default="yunnan")
     parser.add_argument("--db", default="platform_bench", help="database name (created if missing)")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per read target (default 3000)")
+    parser.add_argument("--cpu-attempts", type=int, default=100, help="one-client attempts per CPU figure")
     args = parser.parse_args()
     attempts = 10 * args.seats
     clients = min(args.clients, attempts)
+    cpu_n = args.cpu_attempts
 
     _django(args.db)
-    choice, tokens = _prepare(args.seats, attempts, args.province)
+    # tokens: the rush's candidates, then 2 × cpu_n for the one-client CPU run (on session 2, cpu_n seats)
+    choice, tokens = _prepare(args.seats, attempts + 2 * cpu_n, args.province, extra_sessions=1)
+    from exams.models import ExamSession
+    from tenants.context import province_scope
+    from tenants.models import Province
+
+    with province_scope(Province.objects.get(slug=args.province)):
+        ExamSession.objects.filter(pk=EXTRA_SESSIONS[0][0]).update(capacity=cpu_n)
+    cpu_tokens, tokens = tokens[attempts:], tokens[:attempts]
+    host = f"{args.province}.localhost"
     from tests.support.live_server import free_port
 
+    port = free_port()
+    bare = _start_bare(port, args.workers)
+    try:
+        _load_run(port, host, b'{"query":"{ hello }"}', None, 200, 8)  # warm
+        bare_run = _load_run(port, host, b'{"query":"{ hello }"}', None, args.requests, clients)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
     port = free_port()
     server = _start_server(args.db, port, args.workers)
     try:
@@ -246,17 +381,32 @@ def main() -> None:
             conn.getresponse().read()
         print(f"seat booking: {args.seats} seats, {attempts} submissions, {clients} clients, "
               f"{args.workers} server worker(s), {os.cpu_count()} CPU(s)")
-        graphql = _graphql_run(port, f"{args.province}.localhost", tokens, choice, clients)
+        graphql = _graphql_run(port, host, tokens, choice, clients)
+        _load_run(port, host, b'{"query":"{ __typename }"}', None, 200, 8)  # warm
+        typename_run = _load_run(port, host, b'{"query":"{ __typename }"}', None, args.requests, clients)
+        me_body = b'{"query":"{ me { username } }"}'
+        me_run = _load_run(port, host, me_body, tokens[:clients], args.requests, clients)
+        cpu_ok, cpu_full = _cpu_per_attempt(server, port, host, cpu_tokens, choice, cpu_n)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print(f"same client: {clients} keep-alive connections, {args.requests} requests per target, "
+          f"{args.workers} server worker(s)")
+    bare_tps = _load_report("bare Strawberry ASGI { hello }", bare_run)
+    typename_tps = _load_report("platform { __typename } (province)", typename_run)
+    me_tps = _load_report("platform { me { username } } (bearer token)", me_run)
+    print(f"ratio __typename / bare Strawberry: {typename_tps / bare_tps:.0%}  (target ≥ 70%)")
+    print(f"ratio me / __typename: {me_tps / typename_tps:.0%}  (target ≥ 80%)")
     gql_tps = _report("GraphQL registrationSubmit (real server, HTTP)", graphql, attempts)
     raw = _raw_sql_run(args.seats, attempts, clients)
     raw_tps = _report("raw SQL (conditional UPDATE + INSERT per transaction)", raw, attempts)
     ok = graphql["codes"].get("OK", 0)
     ratio = gql_tps / raw_tps
     p99 = _percentile(graphql["latencies"], 0.99) * 1000
-    print(f"ratio GraphQL / raw SQL: {ratio:.0%}  (target ≥ 40%)   GraphQL p99: {p99:.0f} ms (target < 200 ms)")
+    print(f"ratio GraphQL / raw SQL: {ratio:.0%}  (target ≥ 25%, aim 40–50%)   "
+          f"GraphQL p99: {p99:.0f} ms (target < 200 ms)")
+    print(f"server CPU per booking attempt, one client: {cpu_ok:.1f} ms per success, {cpu_full:.1f} ms per refusal, "
+          f"{(cpu_ok + cpu_full) / 2:.1f} ms mean  (target ≤ 5 ms)")
     print(f"exactly N booked: {'yes' if ok == args.seats else 'NO'} ({ok} of {args.seats})")
     if ok != args.seats:
         raise SystemExit(1)

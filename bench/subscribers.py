@@ -10,6 +10,11 @@ session and waiting for its first count. Then one candidate books through the Gr
 Prints the delivery latency of the new count to all K (p50 / p99 / max, from the moment the booking
 request was sent), how many received it, and the server's memory per connection (RSS growth / K).
 Target: 10,000 subscribers, p99 ≤ 500 ms.
+
+In the same run, for each K, the physical reference: a bare `websockets` server (bench/bare_broadcast.py)
+broadcasting one 200-byte message to K clients of the same client processes; prints its p99, its memory per
+connection and the ratio platform p99 ÷ bare p99 (target ≤ 1.3×). `--workers 2 --redis redis://127.0.0.1:6379/0`
+runs the platform as 2 server processes behind Redis (the pub/sub channel layer); memory is summed over them.
 """
 
 from __future__ import annotations
@@ -88,10 +93,100 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
     asyncio.run(main())
 
 
+def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any) -> None:
+    """One client process of the bare reference: `count` plain WebSockets waiting for one message."""
+    import websockets
+
+    arrivals: list[float] = []
+    connected: list[int] = []
+    failed: list[str] = []
+
+    async def one(opened: asyncio.Event, pace: asyncio.Semaphore) -> None:
+        await pace.acquire()
+        held = True
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/", open_timeout=300, ping_interval=None,
+                                          max_queue=None, compression=None) as ws:
+                pace.release()
+                held = False
+                connected.append(1)
+                if len(connected) + len(failed) == count:
+                    opened.set()
+                await ws.recv()
+                arrivals.append(time.time())
+        except Exception as error:  # noqa: BLE001 - counted and reported
+            if held:
+                pace.release()
+            failed.append(type(error).__name__)
+            if len(connected) + len(failed) == count:
+                opened.set()
+
+    async def main() -> None:
+        opened = asyncio.Event()
+        pace = asyncio.Semaphore(100)
+        tasks = [asyncio.create_task(one(opened, pace)) for _ in range(count)]
+        await asyncio.wait_for(opened.wait(), timeout=900)
+        ready.put((len(connected), len(failed)))
+        await asyncio.get_running_loop().run_in_executor(None, go.wait)
+        _, pending = await asyncio.wait(tasks, timeout=30)
+        for task in pending:
+            task.cancel()
+        out.put(arrivals)
+
+    asyncio.run(main())
+
+
+def _bare_run(k: int, client_processes: int, pause: float) -> tuple[list[float], int, float]:
+    """The bare broadcast to K clients: (latencies ms, connected, KiB per connection)."""
+    import subprocess
+
+    import websockets.sync.client
+
+    from tests.support.live_server import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_broadcast.py"), str(port)])
+    try:
+        for _ in range(100):
+            try:
+                websockets.sync.client.connect(f"ws://127.0.0.1:{port}/probe").close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        base_rss = _rss(server.pid)
+        ready: Any = mp.Queue()
+        out: Any = mp.Queue()
+        go = mp.Event()
+        shares = [k // client_processes + (1 if i < k % client_processes else 0) for i in range(client_processes)]
+        clients = [mp.Process(target=_bare_client, args=(port, n, ready, go, out)) for n in shares if n]
+        for process in clients:
+            process.start()
+        connected = sum(ready.get(timeout=1200)[0] for _ in clients)
+        time.sleep(pause)
+        rss = _rss(server.pid)
+        go.set()
+        sent = time.time()
+        with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/go") as control:
+            control.recv()
+        arrivals = [t for _ in clients for t in out.get(timeout=120)]
+        for process in clients:
+            process.join(timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return sorted((t - sent) * 1000 for t in arrivals), connected, (rss - base_rss) / max(k, 1) / 1024
+
+
+def _p99(latencies: list[float]) -> float:
+    return latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))] if latencies else float("nan")
+
+
 def _rss(pid: int) -> int:
+    """Resident memory of the process and its children (uvicorn workers)."""
     import psutil
 
-    return int(psutil.Process(pid).memory_info().rss)
+    root = psutil.Process(pid)
+    return sum(int(p.memory_info().rss) for p in [root, *root.children(recursive=True)])
 
 
 def main() -> None:
@@ -101,6 +196,9 @@ def main() -> None:
     parser.add_argument("--province", default="yunnan")
     parser.add_argument("--db", default="platform_bench")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between ready and the booking")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (more than 1 needs --redis)")
+    parser.add_argument("--redis", default="", help="REDIS_URL for the server (the pub/sub channel layer)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare websockets reference")
     args = parser.parse_args()
     sizes = args.subscribers or [1000]
 
@@ -113,7 +211,8 @@ def main() -> None:
     for k in sizes:
         choice, tokens = seat_booking._prepare(10, 1, args.province)
         port = free_port()
-        server = seat_booking._start_server(args.db, port, 1)
+        env = {"REDIS_URL": args.redis, "PLATFORM_CHANNEL_PREFIX": f"bench{port}"} if args.redis else {}
+        server = seat_booking._start_server(args.db, port, args.workers, env_extra=env)
         try:
             base_rss = _rss(server.pid)
             ready: Any = mp.Queue()
@@ -149,13 +248,22 @@ def main() -> None:
         latencies = sorted((t - sent) * 1000 for t in arrivals)
         ok = not (booked.get("data") or {}).get("registrationSubmit", {}).get("errors")
         print(f"subscribers: {k}, connected {connected}, failed {failures}, in {setup_s:.1f} s, booking ok: {ok}, "
-              f"{os.cpu_count()} CPU(s), {args.client_processes} client process(es)")
+              f"{os.cpu_count()} CPU(s), {args.client_processes} client process(es), {args.workers} server "
+              f"process(es){' behind Redis' if args.redis else ''}")
         if latencies:
             p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
             print(f"  delivered to {len(latencies)} of {k}: p50 {statistics.median(latencies):.0f} ms, "
                   f"p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms  (target p99 ≤ 500 ms)")
         print(f"  server memory: {base_rss / 2**20:.0f} MiB idle, {rss / 2**20:.0f} MiB with {k} connections, "
-              f"{(rss - base_rss) / max(k, 1) / 1024:.1f} KiB per connection")
+              f"{(rss - base_rss) / max(k, 1) / 1024:.1f} KiB per connection  (target ≤ 30 KiB)")
+        if not args.no_bare:
+            bare, bare_connected, bare_kib = _bare_run(k, args.client_processes, args.pause)
+            print(f"  bare websockets broadcast: delivered to {len(bare)} of {bare_connected}: p50 "
+                  f"{statistics.median(bare) if bare else float('nan'):.0f} ms, p99 {_p99(bare):.0f} ms, "
+                  f"{bare_kib:.1f} KiB per connection")
+            if latencies and bare:
+                print(f"  ratio platform p99 / bare p99: {_p99(latencies) / _p99(bare):.2f}×  (target ≤ 1.3×)",
+                      flush=True)
 
 
 if __name__ == "__main__":

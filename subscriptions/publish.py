@@ -5,6 +5,8 @@ A rolled-back write therefore emits nothing, and a subscriber never hears of dat
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 from collections.abc import Mapping
 from functools import partial
@@ -34,4 +36,19 @@ def _send(group: str, event: dict[str, object]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "event": event})
+    message = {"type": EVENT_TYPE, "event": event}
+    from core import asgi_handler
+
+    loop = asgi_handler.main_loop
+    if loop is not None and loop.is_running() and asgi_handler.in_pool_thread():
+        # On an HTTP pool thread: hand the send to the server's loop (in order, without waiting for it)
+        # instead of async_to_sync's new loop and thread per call.
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        future.add_done_callback(_log_failure)
+        return
+    async_to_sync(layer.group_send)(group, message)
+
+
+def _log_failure(future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("publishing an event failed", exc_info=future.exception())

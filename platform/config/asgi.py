@@ -19,9 +19,14 @@ import config  # noqa: E402,F401  (adds the project root to sys.path)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from core.asgi_handler import PooledASGIHandler  # noqa: E402
+
+# Django's ASGI handler, but one hand-off per request to a fixed pool of PLATFORM_HTTP_THREADS threads.
+django_application = PooledASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402

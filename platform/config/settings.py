@@ -154,11 +154,14 @@ else:
 if _env("PLATFORM_DB_NAME") and DATABASE_URL:
     _db["NAME"] = _env("PLATFORM_DB_NAME")
 _db["TEST"] = {**_db.get("TEST", {}), "NAME": _env("PLATFORM_TEST_DB_NAME", f"test_{_db['NAME']}")}
-# A connection pool per server process (psycopg_pool) instead of a new PostgreSQL connection per request:
-# Django's ASGI handler runs each sync request in its own thread, so CONN_MAX_AGE would keep one connection
-# per thread ever used. Pooled connections are safe across provinces: the backend sets search_path before
-# every cursor. 0 = off (a connection per request, Django's default).
-_DB_POOL_MAX = _env_int("PLATFORM_DB_POOL_MAX_SIZE", 0)
+# Sync request work (Django's middleware chain and the GraphQL view) runs on a fixed pool of this many threads
+# per server process (core.asgi_handler), not on a thread started per request.
+HTTP_THREADS = max(1, _env_int("PLATFORM_HTTP_THREADS", 8))
+# A connection pool per server process (psycopg_pool) instead of a new PostgreSQL connection per request, on by
+# default: one connection per HTTP thread plus two for the WebSocket side (database_sync_to_async). Pooled
+# connections are safe across provinces: the backend sets search_path before every cursor, and the "already
+# set" flag is reset when a connection goes back to the pool. 0 = off (a connection per request).
+_DB_POOL_MAX = _env_int("PLATFORM_DB_POOL_MAX_SIZE", HTTP_THREADS + 2)
 if _DB_POOL_MAX > 0:
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {

@@ -76,6 +76,27 @@ def seat_take(*, session_id: int) -> SeatCount:
     return new
 
 
+def seat_take_if_free(*, session_id: int) -> SeatCount:
+    """Take one seat by a single conditional UPDATE, or raise SESSION_FULL; the booking's last statement.
+
+    `UPDATE … WHERE seats_taken < capacity RETURNING …`: the row lock is held for this statement and the
+    COMMIT that follows, not across the request's other round trips. Two bookings of the last seat serialize
+    on the row: the second re-reads the row after the first commits and matches nothing.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET seats_taken = seats_taken + 1, seats_version = seats_version + 1 "  # noqa: S608
+            "WHERE id = %s AND seats_taken < capacity RETURNING id, plan_id, capacity, seats_taken, seats_version",
+            [session_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    new = SeatCount(*row)
+    seats_publish(new)
+    return new
+
+
 def seat_free(*, session_id: int) -> SeatCount | None:
     """Give one seat back (withdrawal, rejection, expiry): a single UPDATE, no prior lock."""
     with connection.cursor() as cursor:

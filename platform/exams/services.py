@@ -40,9 +40,9 @@ from exams.models import (
 )
 from exams.notify import candidate_notify
 from profiles.models import Document
-from profiles.selectors import profile_missing_items
+from profiles.selectors import profile_complete_sql, profile_missing_items
 from reviews.models import EDITABLE_STATES, PENDING_STATES, ReviewAction, ReviewState
-from reviews.states import Transition, review_transition
+from reviews.states import Transition, review_create_submitted, review_transition
 
 EXAM_STAFF = (Role.EXAM_ADMIN, Role.PROVINCE_ADMIN)
 
@@ -786,6 +786,13 @@ def registration_submit(
     Without `registration_id`: register and submit in one step. With it: submit a draft, or resubmit a
     rejected registration (both optionally with a new choice of subject and session).
     """
+    if registration_id is None and choice is not None:
+        fast = _submit_new(
+            actor=actor, choice=choice, pledge_accepted=pledge_accepted, terms_version=terms_version,
+            document_ids=document_ids,
+        )
+        if fast is not None:
+            return fast
     registration = _own_registration(actor, registration_id) if registration_id is not None else None
     plan, subject, session = _prepare(
         actor=actor, choice=choice, pledge_accepted=pledge_accepted, registration=registration, for_submit=True,
@@ -818,6 +825,87 @@ def registration_submit(
             return review_transition(obj=registration, action=action, actor=actor)
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
+
+
+def _submit_new(
+    *, actor: Any, choice: RegistrationChoice, pledge_accepted: bool, terms_version: int | None = None,
+    document_ids: Sequence[int] | None = None,
+) -> Registration | None:
+    """The booking rush's path: register and submit in one step with one read and one short transaction.
+
+    One query reads the session with its plan and answers "is the subject in the plan", "is the profile
+    complete" and "is there an active registration already"; then one transaction inserts the submitted
+    registration and its audit row (`review_create_submitted`) and takes the seat by one conditional UPDATE,
+    its last statement, so the session's row is locked for that statement and the COMMIT only. A session full
+    when read is refused before any transaction. Returns None where the read cannot decide alone (a refusal
+    whose code depends on more than this read): the caller's general path then answers.
+    """
+    _check_candidate(actor)
+    if not pledge_accepted:
+        raise DomainError(ErrorCode.PLEDGE_NOT_ACCEPTED, field="pledgeAccepted")
+    if document_ids:
+        return None  # materials come with it: the general path checks them
+    row = _booking_read(actor_id=actor.pk, choice=choice)
+    if row is None:
+        return None  # NOT_FOUND / SESSION_NOT_IN_PLAN / SUBJECT_NOT_IN_PLAN: the general path names which
+    capacity, taken, opens_at, closes_at, profile_complete, duplicate, open_, plan_terms, needs_materials = row
+    if not open_ or needs_materials:
+        return None  # a cancelled plan or session, or a plan asking for materials: the general path answers
+    if plan_terms and terms_version != plan_terms:  # the plan serves its own texts
+        raise DomainError(ErrorCode.TERMS_VERSION_STALE, field="termsVersion", params={"termsVersion": plan_terms})
+    if not opens_at <= timezone.now() <= closes_at:
+        raise DomainError(ErrorCode.REGISTRATION_WINDOW_CLOSED)
+    if taken >= capacity:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    if not profile_complete:
+        _check_profile(actor)  # raises PROFILE_INCOMPLETE with what is missing
+    if duplicate:
+        raise DomainError(ErrorCode.REGISTRATION_DUPLICATE, field="subjectId")
+    now = timezone.now()
+    registration = Registration(
+        applicant=actor, plan_id=choice.plan_id, subject_id=choice.subject_id, session_id=choice.session_id,
+        pledge_accepted_at=now, holds_seat=True, terms_version=plan_terms,
+    )
+    try:
+        with transaction.atomic():
+            review_create_submitted(obj=registration, actor=actor)
+            seats.seat_take_if_free(session_id=choice.session_id)  # last: the lock lasts it and the COMMIT
+    except IntegrityError as error:
+        raise _duplicate_guard(error) from error
+    return registration
+
+
+_BOOKING_READ: str | None = None
+
+
+def _booking_read(*, actor_id: int, choice: RegistrationChoice) -> tuple[Any, ...] | None:
+    """One statement (plain SQL: building the equivalent ORM query cost more CPU than the whole booking):
+    (capacity, seats taken, window opens, window closes, profile complete, active registration exists, plan and
+    session not cancelled, the plan's terms version, the plan asks for materials) of the chosen session when it
+    belongs to the chosen plan and the subject to the plan, else None."""
+    global _BOOKING_READ
+    if _BOOKING_READ is None:
+        q = connection.ops.quote_name
+        subjects = ExamPlan.subjects.through._meta.db_table
+        _BOOKING_READ = (
+            f"SELECT s.capacity, s.seats_taken, p.registration_opens_at, p.registration_closes_at, "  # noqa: S608
+            f"{profile_complete_sql(user_param='%(user)s')}, "
+            f"EXISTS (SELECT 1 FROM {q(Registration._meta.db_table)} r WHERE r.applicant_id = %(user)s "
+            f"AND r.plan_id = %(plan)s AND r.subject_id = %(subject)s AND r.state = ANY(%(states)s) "
+            f"AND r.released_at IS NULL), "
+            f"(p.cancelled_at IS NULL AND s.cancelled_at IS NULL), p.terms_version, "
+            f"cardinality(p.required_materials) > 0 "
+            f"FROM {q(ExamSession._meta.db_table)} s JOIN {q(ExamPlan._meta.db_table)} p ON p.id = s.plan_id "
+            f"WHERE s.id = %(session)s AND s.plan_id = %(plan)s AND EXISTS (SELECT 1 FROM {q(subjects)} ps "
+            f"WHERE ps.examplan_id = s.plan_id AND ps.subject_id = %(subject)s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKING_READ, {
+            "user": actor_id, "plan": choice.plan_id, "subject": choice.subject_id, "session": choice.session_id,
+            "states": [str(state.value) for state in ACTIVE_REGISTRATION_STATES],
+        })
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 def registration_withdraw(*, actor: Any, registration_id: int, expected_version: int | None = None) -> Registration:

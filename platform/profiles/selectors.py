@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from django.db import models
 from django.db.models import QuerySet
 
 from accounts.models import Role
@@ -31,6 +32,28 @@ def profile_missing_items(*, user: Any) -> list[str]:
         fields = [api_name(name) for name in REQUIRED_FIELDS]
         return fields + [f"attachment:{kind.value}" for kind in REQUIRED_ATTACHMENTS]
     return missing_items_of(profile, set(profile.attachments.values_list("kind", flat=True)))
+
+
+def profile_complete_sql(*, user_param: str = "%(user)s") -> str:
+    """An SQL boolean expression, true when `profile_missing_items` of the user (`user_param`) would be empty:
+    to fold the check into another statement (the booking's single read). Built from REQUIRED_FIELDS
+    and REQUIRED_ATTACHMENTS; the missing items themselves come from `profile_missing_items`."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    conditions = [f"cp.{quote('user_id')} = {user_param}"]
+    for name in REQUIRED_FIELDS:
+        field = CandidateProfile._meta.get_field(name)
+        column = f"cp.{quote(field.column)}"  # type: ignore[union-attr,arg-type]
+        conditions.append(f"{column} IS NOT NULL")
+        if isinstance(field, models.CharField | models.TextField):
+            conditions.append(f"{column} <> ''")
+    for kind in REQUIRED_ATTACHMENTS:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {quote(Attachment._meta.db_table)} a WHERE a.{quote('profile_id')} = cp.id "  # noqa: S608
+            f"AND a.{quote('kind')} = '{kind.value}')"
+        )
+    return f"EXISTS (SELECT 1 FROM {quote(CandidateProfile._meta.db_table)} cp WHERE {' AND '.join(conditions)})"  # noqa: S608
 
 
 def missing_items_of(profile: CandidateProfile, attachment_kinds: set[str]) -> list[str]:

@@ -174,6 +174,39 @@ def review_transition(
     return locked
 
 
+def review_create_submitted(*, obj: R, actor: Any) -> R:
+    """Create `obj` (unsaved) already submitted: the move DRAFT → SUBMITTED of `review_transition` for a request
+    that never existed as a draft, in one INSERT (no row to lock yet). Same fields, same audit row
+    (`review_submit`, draft → submitted), same events after commit. The caller runs it inside its transaction
+    and applies the type's own side effects of the submission itself (the booking takes its seat last).
+    """
+    model = type(obj)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("review_create_submitted runs inside the caller's transaction")
+    _check_actor(obj, A.SUBMIT, actor, S.DRAFT)
+    to_state = target_state(S.DRAFT, A.SUBMIT, stage=0, stages=obj.stages)
+    now = timezone.now()
+    obj.stage = 1
+    obj.stages = model.default_stages()
+    obj.submitted_at = now
+    obj.decided_at = None
+    obj.decided_by = None
+    obj.opinion = ""
+    obj.state = to_state
+    obj.version += 1
+    obj.save(force_insert=True)
+    audit_record(
+        actor=actor,
+        action=f"review_{A.SUBMIT.value}",
+        target=obj,
+        from_state=S.DRAFT.value,
+        to_state=to_state.value,
+        data={"requestType": model.REQUEST_TYPE, "fromStage": 0, "stage": obj.stage, "stages": obj.stages},
+    )
+    _publish(obj, to_state=to_state, at=now.isoformat())
+    return obj
+
+
 def _publish(obj: Reviewable, *, to_state: ReviewState, at: str) -> None:
     request_type = type(obj).REQUEST_TYPE
     publish_after_commit(

@@ -7,13 +7,22 @@ current context's province, or the public schema when the context has none.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+import psycopg
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
 from tenants import context
+
+# The search_path each raw PostgreSQL connection is known to have, committed (set outside any transaction). With
+# the connection pool, a request's DatabaseWrapper gets a connection another thread used last; django-tenants
+# forgets what it set when a connection goes back to the pool, so every request would issue `SET search_path`
+# again (a round trip). The connection itself remembers instead: the SET is skipped when it already holds the
+# wanted path. Never trusted after a SET inside a transaction (a rollback would revert it) or a rollback.
+_KNOWN_PATH: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
@@ -39,6 +48,37 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def _cursor(self, name: str | None = None) -> Any:
         self._follow_context()
         return super()._cursor(name)
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
+        raw = self.connection
+        already: object = getattr(self, "search_path_set_schemas", None)
+        if raw is not None and self.schema_name and not self._setting_search_path and not already:
+            wanted = self._get_cursor_search_paths()
+            if _KNOWN_PATH.get(raw) == wanted:
+                self.search_path_set_schemas = wanted
+                return
+        before = already
+        super()._handle_search_path(cursor)
+        if raw is None or self.search_path_set_schemas is before:
+            return  # no SET was issued
+        if self.search_path_set_schemas and raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            _KNOWN_PATH[raw] = list(self.search_path_set_schemas)
+        else:
+            _KNOWN_PATH.pop(raw, None)
+
+    def _forget_path(self) -> None:
+        if self.connection is not None:
+            _KNOWN_PATH.pop(self.connection, None)
+
+    def rollback(self) -> None:
+        self._forget_path()
+        super().rollback()
+
+    def savepoint_rollback(self, sid: Any) -> None:
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self._forget_path()
 
     def get_connection_params(self) -> dict[str, Any]:
         pgdata = self.settings_dict.get("EMBEDDED_PGDATA")
