@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import queue
 import threading
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.http import HttpRequest, JsonResponse
 
 from core.errors import ErrorCode, message_for
@@ -21,11 +24,22 @@ def coded_json(status: int, code: ErrorCode, message: str | None = None) -> Json
     )
 
 
+def _unpooled_default() -> BaseDatabaseWrapper:
+    """A connection of the probe's own, outside the pool: a pool waits its whole timeout for a connection a
+    refusing database never gives, where the probe must say at once that the database refuses."""
+    settings_dict = copy.deepcopy(connections.settings["default"])
+    settings_dict.get("OPTIONS", {}).pop("pool", None)
+    backend = load_backend(settings_dict["ENGINE"])
+    return backend.DatabaseWrapper(settings_dict, "default")
+
+
 def _health_probe(host: str, path: str, header: str | None) -> dict[str, Any]:
     """Resolve the province and ask the database for its schema: runs in its own thread (and connection)."""
     from tenants.context import province_scope
     from tenants.routing import ProvinceNotFound, resolve
 
+    # connections are per thread: this replaces "default" for the probe's thread only
+    connections["default"] = _unpooled_default()
     try:
         try:
             resolution = resolve(host, path, header)
