@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from core.errors import ErrorCode
 from schema.root import schema
@@ -101,6 +102,20 @@ def session_user(cookie_header: str | None) -> Any:
     return user if user.is_authenticated else None
 
 
+class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """Strawberry's graphql-transport-ws handler; each operation's task knows its id
+    (`subscriptions.fanout.OPERATION_ID`), so a public subscription can have the hub write its messages."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        from subscriptions.fanout import OPERATION_ID
+
+        token = OPERATION_ID.set(str(message["id"]))
+        try:
+            await super().handle_subscribe(message)  # the operation's task copies the context here
+        finally:
+            OPERATION_ID.reset(token)
+
+
 class PlatformWSConsumer(GraphQLWSConsumer):
     """Authenticates in `connection_init` (payload `{"authToken": "…"}`; a bad token closes with 4403) or,
     without a token, by the Django session cookie sent with the handshake (browser portals).
@@ -111,6 +126,7 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     socket whose token or session no longer holds is closed with 4403 at once.
     """
 
+    graphql_transport_ws_handler_class = PlatformTransportWSHandler
     _auth_kind: str | None = None  # "token" | "session"
     _auth_secret: str = ""
     _auth_user_id: int | None = None
