@@ -210,10 +210,27 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     async def dispatch(self, message: Any) -> None:
         from subscriptions.revocation import REVOKED_TYPE
 
-        if message.get("type") == REVOKED_TYPE:
+        type_ = message.get("type")
+        if type_ == REVOKED_TYPE:
             await self._check_or_close()
             return
+        if type_ in ("websocket.connect", "websocket.disconnect"):
+            # Neither touches the database: skip channels' close_old_connections, a thread hop per message
+            # (a disconnect storm after a fan-out would otherwise take the CPU from the deliveries).
+            await getattr(self, type_.replace(".", "_"))(message)
+            return
         await super().dispatch(message)
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        """channels' own, without its closing of old database connections (a thread hop per socket that
+        nothing here needs: the database work of a socket runs in `database_sync_to_async`)."""
+        from channels.exceptions import StopConsumer
+
+        if self.channel_layer is not None:
+            for group in self.groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code: int) -> None:
         if self._auth_group is not None and self.channel_layer is not None:

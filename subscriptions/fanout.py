@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 Render = Callable[[Event], str]
-Send = Callable[[str], Coroutine[Any, Any, None]]
+Message = dict[str, Any]
+#: The socket's ASGI send (`websocket.send` messages): one message object is shared by all its watchers.
+Send = Callable[[Message], Coroutine[Any, Any, None]]
 
 #: The graphql-transport-ws operation id of the running subscription (set for each operation's task).
 OPERATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("platform_operation_id", default=None)
@@ -94,11 +96,15 @@ class Group:
         self.joining: asyncio.Task[None] | None = None
         self.tasks: list[asyncio.Task[None]] = []
 
-    def attach(self, *, send: Send, render_key: Hashable, render: Render, sent: dict[Hashable, int]) -> Watcher:
-        """Start writing events to a watcher that has been sent `sent` (key -> version); catch it up now."""
+    def attach(
+        self, *, send: Send, render_key: Hashable, renderer: Callable[[], Render], sent: dict[Hashable, int]
+    ) -> Watcher:
+        """Start writing events to a watcher that has been sent `sent` (key -> version); catch it up now.
+
+        `renderer` is called only for the first watcher of a rendering (the others share its render)."""
         entry = self.renderers.get(render_key)
         if entry is None:
-            self.renderers[render_key] = entry = [render, 0]
+            self.renderers[render_key] = entry = [renderer(), 0]
         entry[1] += 1
         watcher = Watcher(send, render_key, sent)
         self.watchers[watcher] = None
@@ -113,15 +119,16 @@ class Group:
             if entry[1] <= 0:
                 del self.renderers[watcher.render_key]
 
-    def _write(self, watcher: Watcher, event: Event, texts: dict[Hashable, str]) -> None:
+    def _write(self, watcher: Watcher, event: Event, messages: dict[Hashable, Message]) -> None:
         key, version = self.hub.key(event), self.hub.version(event)
         if version <= watcher.sent.get(key, -1):
             return
-        text = texts.get(watcher.render_key)
-        if text is None:
-            text = texts[watcher.render_key] = self.renderers[watcher.render_key][0](event)
+        message = messages.get(watcher.render_key)
+        if message is None:
+            text = self.renderers[watcher.render_key][0](event)
+            message = messages[watcher.render_key] = {"type": "websocket.send", "text": text}
         watcher.sent[key] = version
-        send_eagerly(watcher.send(text))
+        send_eagerly(watcher.send(message))
 
     def offer(self, event: Event) -> None:
         if not self.hub.accept(event):
@@ -137,10 +144,10 @@ class Group:
         batch = [self.latest[key] for key in sorted(self.pending, key=str)]
         self.pending.clear()
         for event in batch:
-            texts: dict[Hashable, str] = {}
+            messages: dict[Hashable, Message] = {}
             for watcher in tuple(self.watchers):
                 try:
-                    self._write(watcher, event, texts)
+                    self._write(watcher, event, messages)
                 except Exception:
                     logger.exception("fan-out to a watcher of %s failed", self.name)
 

@@ -8,11 +8,11 @@ the latest absolute count per session, coalesced to at most one update per sessi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.errors import DomainError, ErrorCode
@@ -86,31 +86,36 @@ class SeatSubscription:
                 yield count
             return
         async with SEATS.joined(group_name(schema=scope.schema_name, topic=topic)) as group:
-            snapshot = await sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
+            snapshot = await database_sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
             if not snapshot:
                 raise coded_error(info, ErrorCode.NOT_FOUND)
             for event in snapshot:
                 yield SeatCount.from_event(info, event)
             # Strawberry asks for the next value only once the snapshot is on its way: from here on the hub
             # writes this watcher's counts (anything newer that arrived meanwhile at once).
-            render = next_message_renderer(info, operation_id)
             watcher = group.attach(
-                send=info.context["ws"].send,
+                send=info.context["ws"].base_send,  # the ASGI send: no wrapper per write
                 render_key=(render_key(info), operation_id),
-                render=lambda event: render(SeatCount.from_event(info, event)),
+                renderer=lambda: _seat_renderer(info, operation_id),
                 sent={int(e["sessionId"]): int(e["version"]) for e in snapshot},
             )
+            del snapshot
             try:
                 await asyncio.Future()  # until the operation ends (complete, disconnect, revocation)
             finally:
                 group.detach(watcher)
 
 
+def _seat_renderer(info: strawberry.Info, operation_id: str) -> Callable[[dict[str, Any]], str]:
+    render = next_message_renderer(info, operation_id)
+    return lambda event: render(SeatCount.from_event(info, event))
+
+
 async def _per_connection(
     info: strawberry.Info, topic: str, sid: int | None, pid: int | None
 ) -> AsyncGenerator[SeatCount, None]:
     async with joined(info, topic) as events:
-        snapshot = await sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
+        snapshot = await database_sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
         if not snapshot:
             raise coded_error(info, ErrorCode.NOT_FOUND)
         seats = (e async for e in events if e.get("kind") == "seats")
