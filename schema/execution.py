@@ -9,11 +9,13 @@ can never serve another event's data); anything else executes as usual.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
-from graphql import ExecutionResult, OperationType
+from graphql import DocumentNode, ExecutionResult, OperationType, execute
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _MAX_ENTRIES = 1024
@@ -56,3 +58,40 @@ class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 while len(_results) > _MAX_ENTRIES:
                     _results.popitem(last=False)
         return result
+
+
+def render_key(info: Any) -> tuple[Any, ...]:
+    """What a subscription's rendering depends on besides the event: document, operation, variables."""
+    raw = info._raw_info
+    document = _document_key(raw.operation)
+    if document is None:
+        return (object(),)  # no safe key: a rendering of its own
+    return (document, _variables_key(raw.variable_values))
+
+
+def next_message_renderer(info: Any, operation_id: str) -> Callable[[object], str]:
+    """Render a root value (an event) as the final graphql-transport-ws `next` message of this subscription.
+
+    The watcher's own document, operation and variables, executed once per event for every watcher that
+    shares them (`subscriptions.fanout`); the text is what Strawberry's handler would have sent.
+    """
+    raw = info._raw_info
+    document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+    operation_name = raw.operation.name.value if raw.operation.name else None
+    variables = dict(raw.variable_values)
+    context = raw.context
+    schema = raw.schema
+
+    def render(root: object) -> str:
+        result = execute(
+            schema, document, root_value=root, context_value=context, variable_values=variables,
+            operation_name=operation_name,
+        )
+        if not isinstance(result, ExecutionResult):
+            raise TypeError("a shared subscription event must resolve synchronously")
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        return json.dumps({"id": operation_id, "type": "next", "payload": payload}, separators=(",", ":"))
+
+    return render

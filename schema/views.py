@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from core.errors import ErrorCode
 from schema.root import schema
@@ -101,6 +102,20 @@ def session_user(cookie_header: str | None) -> Any:
     return user if user.is_authenticated else None
 
 
+class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """Strawberry's graphql-transport-ws handler; each operation's task knows its id
+    (`subscriptions.fanout.OPERATION_ID`), so a public subscription can have the hub write its messages."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        from subscriptions.fanout import OPERATION_ID
+
+        token = OPERATION_ID.set(str(message["id"]))
+        try:
+            await super().handle_subscribe(message)  # the operation's task copies the context here
+        finally:
+            OPERATION_ID.reset(token)
+
+
 class PlatformWSConsumer(GraphQLWSConsumer):
     """Authenticates in `connection_init` (payload `{"authToken": "…"}`; a bad token closes with 4403) or,
     without a token, by the Django session cookie sent with the handshake (browser portals).
@@ -111,6 +126,7 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     socket whose token or session no longer holds is closed with 4403 at once.
     """
 
+    graphql_transport_ws_handler_class = PlatformTransportWSHandler
     _auth_kind: str | None = None  # "token" | "session"
     _auth_secret: str = ""
     _auth_user_id: int | None = None
@@ -194,10 +210,27 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     async def dispatch(self, message: Any) -> None:
         from subscriptions.revocation import REVOKED_TYPE
 
-        if message.get("type") == REVOKED_TYPE:
+        type_ = message.get("type")
+        if type_ == REVOKED_TYPE:
             await self._check_or_close()
             return
+        if type_ in ("websocket.connect", "websocket.disconnect"):
+            # Neither touches the database: skip channels' close_old_connections, a thread hop per message
+            # (a disconnect storm after a fan-out would otherwise take the CPU from the deliveries).
+            await getattr(self, type_.replace(".", "_"))(message)
+            return
         await super().dispatch(message)
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        """channels' own, without its closing of old database connections (a thread hop per socket that
+        nothing here needs: the database work of a socket runs in `database_sync_to_async`)."""
+        from channels.exceptions import StopConsumer
+
+        if self.channel_layer is not None:
+            for group in self.groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code: int) -> None:
         if self._auth_group is not None and self.channel_layer is not None:

@@ -7,20 +7,25 @@ the latest absolute count per session, coalesced to at most one update per sessi
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.errors import DomainError, ErrorCode
 from exams.selectors import seat_snapshot
 from schema.base import coded_error
 from schema.exams.types import ExamPlanType, ExamSessionType
+from schema.execution import next_message_renderer, render_key
 from schema.relay import ProvinceNode, global_id, pk_of
 from subscriptions.coalesce import coalesce
+from subscriptions.fanout import OPERATION_ID, Hub
+from subscriptions.groups import group_name
 from subscriptions.listen import joined
+from tenants.context import NoProvinceError, current_scope
 
 
 @strawberry.type(description="Seats of one exam session (场次), as an absolute count.")
@@ -72,16 +77,62 @@ class SeatSubscription:
         sid = _pk(info, session_id, ExamSessionType, "sessionId")
         pid = _pk(info, plan_id, ExamPlanType, "planId")
         topic = f"exam_session.{sid}" if sid is not None else f"exam_plan.{pid}"
-        async with joined(info, topic) as events:
-            snapshot = await sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
+        scope = current_scope()
+        if scope is None:
+            raise NoProvinceError("subscription without a province")
+        operation_id = OPERATION_ID.get()
+        if operation_id is None:  # executed outside a graphql-transport-ws operation: the per-connection path
+            async for count in _per_connection(info, topic, sid, pid):
+                yield count
+            return
+        async with SEATS.joined(group_name(schema=scope.schema_name, topic=topic)) as group:
+            snapshot = await database_sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
             if not snapshot:
                 raise coded_error(info, ErrorCode.NOT_FOUND)
-            seats = (e async for e in events if e.get("kind") == "seats")
-            async for event in coalesce(
-                seats,
-                key=lambda e: int(e["sessionId"]),
-                version=lambda e: int(e["version"]),
-                interval=settings.SEAT_EVENT_INTERVAL_SECONDS,
-                initial=snapshot,
-            ):
+            for event in snapshot:
                 yield SeatCount.from_event(info, event)
+            # Strawberry asks for the next value only once the snapshot is on its way: from here on the hub
+            # writes this watcher's counts (anything newer that arrived meanwhile at once).
+            watcher = group.attach(
+                send=info.context["ws"].base_send,  # the ASGI send: no wrapper per write
+                render_key=(render_key(info), operation_id),
+                renderer=lambda: _seat_renderer(info, operation_id),
+                sent={int(e["sessionId"]): int(e["version"]) for e in snapshot},
+            )
+            del snapshot
+            try:
+                await asyncio.Future()  # until the operation ends (complete, disconnect, revocation)
+            finally:
+                group.detach(watcher)
+
+
+def _seat_renderer(info: strawberry.Info, operation_id: str) -> Callable[[dict[str, Any]], str]:
+    render = next_message_renderer(info, operation_id)
+    return lambda event: render(SeatCount.from_event(info, event))
+
+
+async def _per_connection(
+    info: strawberry.Info, topic: str, sid: int | None, pid: int | None
+) -> AsyncGenerator[SeatCount, None]:
+    async with joined(info, topic) as events:
+        snapshot = await database_sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
+        if not snapshot:
+            raise coded_error(info, ErrorCode.NOT_FOUND)
+        seats = (e async for e in events if e.get("kind") == "seats")
+        async for event in coalesce(
+            seats,
+            key=lambda e: int(e["sessionId"]),
+            version=lambda e: int(e["version"]),
+            interval=settings.SEAT_EVENT_INTERVAL_SECONDS,
+            initial=snapshot,
+        ):
+            yield SeatCount.from_event(info, event)
+
+
+#: Seat counts are public and content-keyed: one hub per group and process writes them to every watcher.
+SEATS = Hub(
+    key=lambda e: int(e["sessionId"]),
+    version=lambda e: int(e["version"]),
+    accept=lambda e: e.get("kind") == "seats",
+    interval=lambda: float(settings.SEAT_EVENT_INTERVAL_SECONDS),
+)
