@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -60,6 +60,20 @@ def _text(value: str, name: str, max_length: int, errors: list[DomainError]) -> 
 def _raise(errors: list[DomainError]) -> None:
     if errors:
         raise DomainErrors(errors)
+
+
+_Row = TypeVar("_Row", ExamPlan, ExamSession, ExamSite)
+
+
+def _locked(model: type[_Row], pk: int, *, field: str, cancelled: ErrorCode | None) -> _Row:
+    """The row locked for the rest of the transaction: NOT_FOUND when there is none, and `cancelled` (when
+    given) once it was cancelled: the guard every edit of a site, plan or session starts with."""
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field=field)
+    if cancelled is not None and row.cancelled_at is not None:
+        raise DomainError(cancelled, field=field)
+    return row
 
 
 def exam_type_create(*, actor: Any, name: str) -> ExamType:
@@ -285,11 +299,7 @@ def exam_site_update(
             changes[key] = _text(value, key, limit, errors)
     _raise(errors)
     with transaction.atomic():
-        site = ExamSite.objects.select_for_update().filter(pk=site_id).first()
-        if site is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="siteId")
-        if site.cancelled_at is not None:
-            raise DomainError(ErrorCode.SITE_CANCELLED, field="siteId")
+        site = _locked(ExamSite, site_id, field="siteId", cancelled=ErrorCode.SITE_CANCELLED)
         before = {key: getattr(site, key) for key in changes}
         for key, value in changes.items():
             setattr(site, key, value)
@@ -302,11 +312,7 @@ def exam_site_cancel(*, actor: Any, site_id: int) -> ExamSite:
     """Stop using a site (停用); SITE_IN_USE while a plan at it is neither cancelled nor over."""
     require_role(actor, *EXAM_STAFF)
     with transaction.atomic():
-        site = ExamSite.objects.select_for_update().filter(pk=site_id).first()
-        if site is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="siteId")
-        if site.cancelled_at is not None:
-            raise DomainError(ErrorCode.SITE_CANCELLED, field="siteId")
+        site = _locked(ExamSite, site_id, field="siteId", cancelled=ErrorCode.SITE_CANCELLED)
         if site.plans.filter(cancelled_at__isnull=True, exam_ends_at__gt=timezone.now()).exists():
             raise DomainError(ErrorCode.SITE_IN_USE, field="siteId")
         site.cancelled_at = timezone.now()
@@ -361,11 +367,7 @@ def exam_plan_update(
             changes["site"] = site
     _raise(errors)
     with transaction.atomic():
-        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
-        if plan is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
-        if plan.cancelled_at is not None:
-            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        plan = _locked(ExamPlan, plan_id, field="planId", cancelled=ErrorCode.PLAN_CANCELLED)
         merged = {key: changes.get(key, getattr(plan, key)) for key in PLAN_TIME_FIELDS}
         _check_plan_times(**merged, errors=errors)
         _raise(errors)
@@ -429,11 +431,7 @@ def exam_session_update(
         errors.append(DomainError(ErrorCode.INVALID_INPUT, field="capacity"))
     _raise(errors)
     with transaction.atomic():
-        session = ExamSession.objects.select_for_update().filter(pk=session_id).first()
-        if session is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
-        if session.cancelled_at is not None:
-            raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
+        session = _locked(ExamSession, session_id, field="sessionId", cancelled=ErrorCode.SESSION_CANCELLED)
         if starts_at is not None:
             changes["starts_at"] = starts_at
         if ends_at is not None:
@@ -461,11 +459,7 @@ def exam_session_cancel(*, actor: Any, session_id: int, reason: str) -> ExamSess
     require_role(actor, *EXAM_STAFF)
     reason = _reason(reason)
     with transaction.atomic():
-        session = ExamSession.objects.select_for_update().filter(pk=session_id).first()
-        if session is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="sessionId")
-        if session.cancelled_at is not None:
-            raise DomainError(ErrorCode.SESSION_CANCELLED, field="sessionId")
+        session = _locked(ExamSession, session_id, field="sessionId", cancelled=ErrorCode.SESSION_CANCELLED)
         _session_cancel(actor=actor, session=session, reason=reason, now=timezone.now())
         session.refresh_from_db()
     return session
@@ -477,11 +471,7 @@ def exam_plan_cancel(*, actor: Any, plan_id: int, reason: str) -> ExamPlan:
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
-        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
-        if plan is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
-        if plan.cancelled_at is not None:
-            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        plan = _locked(ExamPlan, plan_id, field="planId", cancelled=ErrorCode.PLAN_CANCELLED)
         plan.cancelled_at, plan.cancel_reason = now, reason
         plan.save(update_fields=["cancelled_at", "cancel_reason"])
         sessions = list(
@@ -503,11 +493,7 @@ def exam_plan_terms_set(*, actor: Any, plan_id: int, registration_notice: str, p
     pledge = _text(pledge_text, "pledgeText", 20000, errors)
     _raise(errors)
     with transaction.atomic():
-        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
-        if plan is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
-        if plan.cancelled_at is not None:
-            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        plan = _locked(ExamPlan, plan_id, field="planId", cancelled=ErrorCode.PLAN_CANCELLED)
         if (plan.registration_notice, plan.pledge_text) != (notice, pledge):
             plan.registration_notice, plan.pledge_text = notice, pledge
             plan.terms_version += 1
@@ -524,9 +510,7 @@ def exam_plan_materials_set(*, actor: Any, plan_id: int, purposes: Sequence[str]
     if any(p not in Document.Purpose.values for p in wanted):
         raise DomainError(ErrorCode.INVALID_INPUT, field="purposes")
     with transaction.atomic():
-        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
-        if plan is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
+        plan = _locked(ExamPlan, plan_id, field="planId", cancelled=None)
         before = list(plan.required_materials)
         plan.required_materials = wanted
         plan.save(update_fields=["required_materials"])
@@ -539,11 +523,7 @@ def exam_plan_results_publish(*, actor: Any, plan_id: int) -> ExamPlan:
     notified (live event + SMS). Its 公示期 starts now. Once only (INVALID_STATE_TRANSITION)."""
     require_role(actor, *EXAM_STAFF)
     with transaction.atomic():
-        plan = ExamPlan.objects.select_for_update().filter(pk=plan_id).first()
-        if plan is None:
-            raise DomainError(ErrorCode.NOT_FOUND, field="planId")
-        if plan.cancelled_at is not None:
-            raise DomainError(ErrorCode.PLAN_CANCELLED, field="planId")
+        plan = _locked(ExamPlan, plan_id, field="planId", cancelled=ErrorCode.PLAN_CANCELLED)
         if plan.results_published_at is not None:
             raise DomainError(ErrorCode.INVALID_STATE_TRANSITION, field="planId")
         plan.results_published_at = timezone.now()
