@@ -94,7 +94,8 @@ def _prepare(seats: int, attempts: int, slug: str, extra_sessions: int = 0) -> t
         )
         profiles = CandidateProfile.objects.bulk_create(
             [CandidateProfile(user=u, real_name="考生", id_number=f"B{run}{i}", gender="male",
-                              birth_date=date(1990, 1, 1), phone="13900000000") for i, u in enumerate(users)]
+                              birth_date=date(1990, 1, 1), phone="13900000000", employer="基准客运公司",
+                              years_in_city_transport=5) for i, u in enumerate(users)]
         )
         Attachment.objects.bulk_create(
             [Attachment(profile=p, kind=kind, storage_name="x", content_type="image/png", size=1, sha256="0" * 64)
