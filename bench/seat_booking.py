@@ -102,9 +102,10 @@ def _prepare(seats: int, attempts: int, slug: str, extra_sessions: int = 0) -> t
              for p in profiles for kind in ("avatar", "id_front", "id_back")]
         )
         tokens = [f"{slug}.bench{run}x{i}" for i in range(attempts)]
+        # issued as auth_token_issue does at login (stamped as used now)
         AuthToken.objects.bulk_create(
             [AuthToken(key_hash=hashlib.sha256(t.encode()).hexdigest(), prefix=t[: t.index(".") + 7], user=u,
-                       expires_at=now + TOKEN_LIFETIME) for t, u in zip(tokens, users, strict=True)]
+                       expires_at=now + TOKEN_LIFETIME, last_used_at=now) for t, u in zip(tokens, users, strict=True)]
         )
         extra = [ExamSession.objects.create(plan=plan, name=f"第{n + 2}场", starts_at=day,
                                             ends_at=day + timedelta(hours=2), capacity=seats)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core.db import fetchone_prepared
 from core.errors import DomainError, ErrorCode
 from exams.models import ExamSession
 from subscriptions.publish import publish_after_commit
@@ -83,13 +84,11 @@ def seat_take_if_free(*, session_id: int) -> SeatCount:
     COMMIT that follows, not across the request's other round trips. Two bookings of the last seat serialize
     on the row: the second re-reads the row after the first commits and matches nothing.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_table()} SET seats_taken = seats_taken + 1, seats_version = seats_version + 1 "  # noqa: S608
-            "WHERE id = %s AND seats_taken < capacity RETURNING id, plan_id, capacity, seats_taken, seats_version",
-            [session_id],
-        )
-        row = cursor.fetchone()
+    row = fetchone_prepared(
+        f"UPDATE {_table()} SET seats_taken = seats_taken + 1, seats_version = seats_version + 1 "  # noqa: S608
+        "WHERE id = %s AND seats_taken < capacity RETURNING id, plan_id, capacity, seats_taken, seats_version",
+        [session_id],
+    )
     if row is None:
         raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
     new = SeatCount(*row)

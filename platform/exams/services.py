@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import require_role
+from core.db import fetchone_prepared
 from core.errors import DomainError, DomainErrors, ErrorCode
 from core.services import audit_record
 from core.tabular import read_table
@@ -879,13 +880,10 @@ def _booking_read(*, actor_id: int, choice: RegistrationChoice) -> tuple[Any, ..
             f"WHERE s.id = %(session)s AND s.plan_id = %(plan)s AND EXISTS (SELECT 1 FROM {q(subjects)} ps "
             f"WHERE ps.examplan_id = s.plan_id AND ps.subject_id = %(subject)s)"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(_BOOKING_READ, {
-            "user": actor_id, "plan": choice.plan_id, "subject": choice.subject_id, "session": choice.session_id,
-            "states": [str(state.value) for state in ACTIVE_REGISTRATION_STATES],
-        })
-        row = cursor.fetchone()
-    return tuple(row) if row is not None else None
+    return fetchone_prepared(_BOOKING_READ, {
+        "user": actor_id, "plan": choice.plan_id, "subject": choice.subject_id, "session": choice.session_id,
+        "states": [str(state.value) for state in ACTIVE_REGISTRATION_STATES],
+    })
 
 
 def registration_withdraw(*, actor: Any, registration_id: int, expected_version: int | None = None) -> Registration:
