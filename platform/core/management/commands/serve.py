@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from core.workers import reuseport_supported, serve_workers
 from tenants.selectors import province_list
 
 
@@ -39,22 +38,17 @@ class Command(BaseCommand):
                 f"  or  http://{base}:{port}/p/{province.slug}/seats/"
             )
         self.stdout.write("")
-        uvicorn_options: dict[str, Any] = {
-            "ws": "websockets-sansio",
-            "ws_per_message_deflate": False,
-            "lifespan": "off",
+        uvicorn.run(
+            "config.asgi:application",
+            host=options["host"],
+            port=port,
+            workers=options["workers"],
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            lifespan="off",
             # The platform itself decides whom to believe about X-Forwarded-For (PLATFORM_TRUSTED_PROXIES):
             # uvicorn's own proxy handling would otherwise trust it from loopback peers.
-            "proxy_headers": False,
-            "access_log": not options["quiet"],
-            "log_level": "warning" if options["quiet"] else "info",
-        }
-        app = "config.asgi:application"
-        workers = options["workers"]
-        if workers > 1 and reuseport_supported():
-            # One listening socket per worker (core.workers): connections spread evenly over the workers.
-            status = serve_workers(app=app, host=options["host"], port=port, workers=workers, options=uvicorn_options)
-            if status:
-                raise SystemExit(status)
-            return
-        uvicorn.run(app, host=options["host"], port=port, workers=workers, **uvicorn_options)
+            proxy_headers=False,
+            access_log=not options["quiet"],
+            log_level="warning" if options["quiet"] else "info",
+        )
