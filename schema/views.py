@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -229,6 +228,10 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     _channel_opening: asyncio.Future[None] | None = None
     _channel_reader: asyncio.Task[None] | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.message_queue  # never read: messages go straight to the handler (an asyncio.Queue is ~3 KiB)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """channels' `AsyncConsumer.__call__`, without a channel nor a task per connection: the client's messages
         are awaited and dispatched here, and a channel is opened on demand (`_ensure_channel`)."""
@@ -365,15 +368,55 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         await self.close(code=4403, reason="Forbidden: credentials revoked")
         return False
 
+    async def connect(self) -> None:
+        """Strawberry's `run` for a WebSocket, minus the task that would read a message queue for the
+        connection's whole life: the graphql-transport-ws handler is driven from `receive` and `disconnect`."""
+        from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+        if not self._check_websocket_origin(self):
+            await self.reject_websocket(self)
+            return
+        subprotocol = await self.pick_websocket_subprotocol(self)
+        await self.create_websocket_response(self, subprotocol)
+        if subprotocol != GRAPHQL_TRANSPORT_WS_PROTOCOL:  # the only protocol this endpoint offers
+            await self.close(code=4406, reason="Subprotocol not acceptable")
+            return
+        context: Any = await self.get_context(self, response=self)  # type: ignore[func-returns-value]
+        handler = self.graphql_transport_ws_handler_class(
+            view=self,
+            websocket=self.websocket_adapter_class(self, self, self),
+            context=context,
+            root_value=None,  # GraphQLWSConsumer's get_root_value
+            schema=self.schema,
+            connection_init_wait_timeout=self.connection_init_wait_timeout,
+            max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+        )  # registers itself as `transport_handler`
+        handler.on_request_accepted()
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self._auth_kind is not None and text_data and '"subscribe"' in text_data:
-            try:
-                message = json.loads(text_data)
-            except ValueError:
-                message = None
-            if isinstance(message, dict) and message.get("type") == "subscribe" and not await self._check_or_close():
-                return
-        await super().receive(text_data=text_data, bytes_data=bytes_data)
+        handler = self.transport_handler
+        if handler is None:  # refused, closed after an invalid frame, or gone
+            return
+        if not text_data:
+            await self._end_protocol(handler, "WebSocket message type must be text")
+            return
+        try:
+            message = self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self._end_protocol(handler, "WebSocket message must be valid JSON")
+            return
+        if not isinstance(message, dict):
+            await self._end_protocol(handler, "Failed to parse message")
+            return
+        if self._auth_kind is not None and message.get("type") == "subscribe" and not await self._check_or_close():
+            return
+        if self.transport_handler is handler:  # its fields are checked there, as upstream
+            await handler.handle_message(message)  # type: ignore[arg-type]
+
+    async def _end_protocol(self, handler: PlatformTransportWSHandler, reason: str) -> None:
+        """As Strawberry's reading loop: an invalid frame closes 4400 and ends the handler (and its operations)."""
+        await handler.handle_invalid_message(reason)
+        await handler.shutdown()
 
     async def dispatch(self, message: Any) -> None:
         from channels.consumer import get_handler_name
@@ -410,7 +453,8 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         if self._auth_group is not None and self.channel_layer is not None:
             await self.channel_layer.group_discard(self._auth_group, self.channel_name)
             self._auth_group = None
-        await super().disconnect(code)
+        if self.transport_handler is not None:
+            await self.transport_handler.shutdown()  # cancels running operations, detaches parked watchers
 
 
 def graphql_ws_consumer() -> Any:
