@@ -167,7 +167,7 @@ class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             return False
         operation.task = None  # marks it parked for _send_result_stream; the task ends right after
         operation.completed = True  # nothing more goes out through Strawberry for it
-        operation.variables = None
+        operation.query, operation.variables = "", None  # not needed any more: free them
         self.parked[operation_id] = watcher
         return True
 
@@ -201,6 +201,13 @@ class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                 self.view.transport_handler = None  # no cycle left between the consumer and its handler
 
 
+_origins: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared_origins(origins: frozenset[str]) -> frozenset[str]:
+    return _origins.setdefault(origins, origins)
+
+
 class PlatformWSConsumer(GraphQLWSConsumer):
     """Authenticates in `connection_init` (payload `{"authToken": "…"}`; a bad token closes with 4403) or,
     without a token, by the Django session cookie sent with the handshake (browser portals).
@@ -231,6 +238,8 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.message_queue  # never read: messages go straight to the handler (an asyncio.Queue is ~3 KiB)
+        # One frozenset for every connection instead of a normalised copy each (the settings do not change).
+        self.allowed_origins = _shared_origins(frozenset(self.allowed_origins))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """channels' `AsyncConsumer.__call__`, without a channel nor a task per connection: the client's messages
