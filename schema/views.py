@@ -257,6 +257,13 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         except StopConsumer:
             pass
         finally:
+            # Normally done by `disconnect` already; after an unexpected error, no operation task or parked
+            # watcher may outlive the socket.
+            if self.transport_handler is not None:
+                await self.transport_handler.shutdown()
+            if self._auth_group is not None and self.channel_layer is not None:
+                with contextlib.suppress(Exception):
+                    await self.channel_layer.group_discard(self._auth_group, self.channel_name)
             await self._drop_channel()
 
     async def _ensure_channel(self) -> None:
@@ -419,8 +426,12 @@ class PlatformWSConsumer(GraphQLWSConsumer):
             return
         if self._auth_kind is not None and message.get("type") == "subscribe" and not await self._check_or_close():
             return
-        if self.transport_handler is handler:  # its fields are checked there, as upstream
-            await handler.handle_message(message)  # type: ignore[arg-type]
+        if self.transport_handler is not handler:
+            return
+        try:
+            await handler.handle_message(message)  # type: ignore[arg-type]  # its fields are checked there
+        except (TypeError, AttributeError):  # a field of the wrong shape (`"payload": "x"`, a list as id)
+            await self._end_protocol(handler, "Failed to parse message")
 
     async def _end_protocol(self, handler: PlatformTransportWSHandler, reason: str) -> None:
         """As Strawberry's reading loop: an invalid frame closes 4400 and ends the handler (and its operations)."""
