@@ -6,8 +6,10 @@ connection's `scope["user"]` over WebSocket), so its permission extensions see b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
-import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from cross_web import HTTPException
@@ -16,10 +18,15 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
 
 from core.errors import ErrorCode
 from schema.root import schema
+from subscriptions.fanout import OPERATION_ID, PARKING, Watcher
 
 
 def coded_http_error(status: int, code: ErrorCode, message: str) -> JsonResponse:
@@ -103,17 +110,102 @@ def session_user(cookie_header: str | None) -> Any:
 
 
 class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """Strawberry's graphql-transport-ws handler; each operation's task knows its id
-    (`subscriptions.fanout.OPERATION_ID`), so a public subscription can have the hub write its messages."""
+    """Strawberry's graphql-transport-ws handler, lighter for sockets that mostly wait:
+
+    - each operation's task knows its id and this handler (`subscriptions.fanout.OPERATION_ID`, `PARKING`),
+      so a public subscription can have the hub write its messages and *park* its watcher here: the operation
+      stays in `operations` (duplicate ids close 4409, the cap counts it, `complete` ends it) with no task, no
+      generator and no future; complete, hang-up and the consumer's close `leave` the watcher;
+    - the connection-init timeout is a loop timer, gone once `connection_init` is handled (not a task kept
+      for the connection's life).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parked: dict[str, Watcher] = {}
+        self._init_timer: asyncio.TimerHandle | None = None
+        if isinstance(self.view, PlatformWSConsumer):
+            self.view.transport_handler = self  # so that its close can detach parked watchers
+
+    def on_request_accepted(self) -> None:
+        delay = self.connection_init_wait_timeout.total_seconds()
+        self._init_timer = asyncio.get_running_loop().call_later(delay, self._init_timed_out)
+
+    def _init_timed_out(self) -> None:
+        self._init_timer = None
+        if self.connection_init_received:
+            return
+        self.connection_timed_out = True  # at once: an init arriving before the close is ignored, as upstream
+        self.connection_init_timeout_task = asyncio.create_task(
+            self.websocket.close(code=4408, reason="Connection initialisation timeout")
+        )
+        self.connection_init_timeout_task.add_done_callback(self._task_done)
+
+    def _cancel_init_timer(self) -> None:
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+            self._init_timer = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        self._cancel_init_timer()
+        await super().handle_connection_init(message)
 
     async def handle_subscribe(self, message: Any) -> None:
-        from subscriptions.fanout import OPERATION_ID
-
-        token = OPERATION_ID.set(str(message["id"]))
+        id_token = OPERATION_ID.set(str(message["id"]))
+        parking_token = PARKING.set(self)
         try:
             await super().handle_subscribe(message)  # the operation's task copies the context here
         finally:
-            OPERATION_ID.reset(token)
+            PARKING.reset(parking_token)
+            OPERATION_ID.reset(id_token)
+
+    def park(self, operation_id: str, watcher: Watcher) -> bool:
+        """Keep `watcher` as operation `operation_id`, whose task (the caller) then ends without `complete`."""
+        operation = self.operations.get(operation_id)
+        closed = isinstance(self.view, PlatformWSConsumer) and self.view.closed
+        if operation is None or operation.task is not asyncio.current_task() or closed:
+            return False
+        operation.task = None  # marks it parked for _send_result_stream; the task ends right after
+        operation.completed = True  # nothing more goes out through Strawberry for it
+        operation.query, operation.variables = "", None  # not needed any more: free them
+        self.parked[operation_id] = watcher
+        return True
+
+    async def _send_result_stream(self, operation: Operation[Any, Any], result_source: Any) -> None:
+        await super()._send_result_stream(operation, result_source)
+        if operation.task is None:  # parked: its watcher is served by the hub from now on; no `complete`
+            raise _OperationStreamClosed
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        watcher = self.parked.pop(operation_id, None)
+        if watcher is None:
+            await super().cleanup_operation(operation_id)
+            return
+        self.operations.pop(operation_id, None)
+        watcher.leave()
+
+    def release_parked(self) -> None:
+        """Detach every parked watcher (the socket is closing or gone); synchronous, idempotent."""
+        parked, self.parked = self.parked, {}
+        for operation_id, watcher in parked.items():
+            self.operations.pop(operation_id, None)
+            watcher.leave()
+
+    async def shutdown(self) -> None:
+        self._cancel_init_timer()
+        self.release_parked()
+        try:
+            await super().shutdown()
+        finally:
+            if isinstance(self.view, PlatformWSConsumer) and self.view.transport_handler is self:
+                self.view.transport_handler = None  # no cycle left between the consumer and its handler
+
+
+_origins: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared_origins(origins: frozenset[str]) -> frozenset[str]:
+    return _origins.setdefault(origins, origins)
 
 
 class PlatformWSConsumer(GraphQLWSConsumer):
@@ -124,6 +216,12 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     starts, and the socket joins `<schema>.account.<id>.auth`, where logout, password change, password reset
     and deactivation publish after commit (through the channel layer: Redis between server processes). A
     socket whose token or session no longer holds is closed with 4403 at once.
+
+    A channel-layer channel (and the task reading it) only where something is sent to it: authenticated
+    sockets (revocation) and sockets with a private subscription (`listen_to_channel`). An anonymous socket
+    watching public seat counts has none: the fan-out hub writes to it directly. Messages are dispatched in the
+    connection's own task, without channels' per-message `close_old_connections` thread hop (database work
+    runs in `database_sync_to_async`, which closes around itself).
     """
 
     graphql_transport_ws_handler_class = PlatformTransportWSHandler
@@ -131,6 +229,91 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     _auth_secret: str = ""
     _auth_user_id: int | None = None
     _auth_group: str | None = None
+    #: Set by the graphql-transport-ws handler while it runs (its parked watchers go when the socket closes).
+    transport_handler: PlatformTransportWSHandler | None = None
+    closed = False  # a close was sent (or the client left): never a second one
+    _channel_opening: asyncio.Future[None] | None = None
+    _channel_reader: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.message_queue  # never read: messages go straight to the handler (an asyncio.Queue is ~3 KiB)
+        # One frozenset for every connection instead of a normalised copy each (the settings do not change).
+        self.allowed_origins = _shared_origins(frozenset(self.allowed_origins))
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """channels' `AsyncConsumer.__call__`, without a channel nor a task per connection: the client's messages
+        are awaited and dispatched here, and a channel is opened on demand (`_ensure_channel`)."""
+        from channels.exceptions import StopConsumer
+        from channels.layers import get_channel_layer
+
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = ""
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            # Normally done by `disconnect` already; after an unexpected error, no operation task or parked
+            # watcher may outlive the socket.
+            if self.transport_handler is not None:
+                await self.transport_handler.shutdown()
+            if self._auth_group is not None and self.channel_layer is not None:
+                with contextlib.suppress(Exception):
+                    await self.channel_layer.group_discard(self._auth_group, self.channel_name)
+            await self._drop_channel()
+
+    async def _ensure_channel(self) -> None:
+        """Open this socket's channel and start reading it, once (concurrent callers wait for the same)."""
+        if self.channel_layer is None:
+            raise RuntimeError("live events need a channel layer")
+        if self._channel_opening is None:
+            self._channel_opening = asyncio.ensure_future(self._open_channel())
+        await asyncio.shield(self._channel_opening)
+
+    async def _open_channel(self) -> None:
+        assert self.channel_layer is not None
+        self.channel_name = await self.channel_layer.new_channel()
+        self._channel_reader = asyncio.create_task(self._read_channel())
+
+    async def _read_channel(self) -> None:
+        import logging
+
+        assert self.channel_layer is not None
+        while True:
+            message = await self.channel_layer.receive(self.channel_name)
+            try:
+                await self.dispatch(message)
+            except Exception:  # one bad message must not stop revocation or the other listeners
+                logging.getLogger(__name__).exception("dispatching a channel-layer message failed")
+
+    async def _drop_channel(self) -> None:
+        for task in (self._channel_reader, self._channel_opening):
+            if task is not None and not task.done():
+                task.cancel()  # the pub/sub layer unsubscribes the channel when its receive is cancelled
+                await asyncio.gather(task, return_exceptions=True)
+
+    @contextlib.asynccontextmanager
+    async def listen_to_channel(
+        self, type: str, *, timeout: float | None = None, groups: Sequence[str] = ()
+    ) -> AsyncIterator[Any]:
+        """Strawberry's, with the socket's channel opened first (private subscriptions keep this path)."""
+        await self._ensure_channel()
+        async with super().listen_to_channel(type, timeout=timeout, groups=groups) as messages:
+            yield messages
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Close once (a revocation racing a protocol error, or a second revocation, sends nothing more), and
+        stop the hub's writes to this socket at once."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.transport_handler is not None:
+            self.transport_handler.release_parked()
+        await super().close(code=code, reason=reason)
 
     async def on_ws_connect(self, context: Any) -> Any:
         from channels.db import database_sync_to_async
@@ -144,7 +327,8 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         raw = params.get("authToken") if isinstance(params, dict) else None
         if raw is None:
             cookie = self._cookie_header()
-            user = await database_sync_to_async(session_user)(cookie)
+            # No cookie, no session to read: no thread hop (an anonymous seat watcher touches no database here).
+            user = await database_sync_to_async(session_user)(cookie) if cookie else None
             context["user"] = user
             self.scope["user"] = user or AnonymousUser()
             if user is not None:
@@ -174,6 +358,7 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         self._auth_kind, self._auth_secret, self._auth_user_id = kind, secret, user_id
         province = self.scope.get("province")
         if self.channel_layer is not None and province is not None:
+            await self._ensure_channel()  # authenticated sockets need one: revocation arrives through it
             self._auth_group = revocation_group(schema=str(province.schema_name), user_id=user_id)
             await self.channel_layer.group_add(self._auth_group, self.channel_name)
 
@@ -189,6 +374,8 @@ class PlatformWSConsumer(GraphQLWSConsumer):
     async def _check_or_close(self) -> bool:
         from channels.db import database_sync_to_async
 
+        if self.closed:
+            return False
         if self._auth_kind is None:
             return True
         if await database_sync_to_async(self._still_authorized_sync)():
@@ -197,36 +384,86 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         await self.close(code=4403, reason="Forbidden: credentials revoked")
         return False
 
+    async def connect(self) -> None:
+        """Strawberry's `run` for a WebSocket, minus the task that would read a message queue for the
+        connection's whole life: the graphql-transport-ws handler is driven from `receive` and `disconnect`."""
+        from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+        if not self._check_websocket_origin(self):
+            await self.reject_websocket(self)
+            return
+        subprotocol = await self.pick_websocket_subprotocol(self)
+        await self.create_websocket_response(self, subprotocol)
+        if subprotocol != GRAPHQL_TRANSPORT_WS_PROTOCOL:  # the only protocol this endpoint offers
+            await self.close(code=4406, reason="Subprotocol not acceptable")
+            return
+        context: Any = await self.get_context(self, response=self)  # type: ignore[func-returns-value]
+        handler = self.graphql_transport_ws_handler_class(
+            view=self,
+            websocket=self.websocket_adapter_class(self, self, self),
+            context=context,
+            root_value=None,  # GraphQLWSConsumer's get_root_value
+            schema=self.schema,
+            connection_init_wait_timeout=self.connection_init_wait_timeout,
+            max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+        )  # registers itself as `transport_handler`
+        handler.on_request_accepted()
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self._auth_kind is not None and text_data and '"subscribe"' in text_data:
-            try:
-                message = json.loads(text_data)
-            except ValueError:
-                message = None
-            if isinstance(message, dict) and message.get("type") == "subscribe" and not await self._check_or_close():
-                return
-        await super().receive(text_data=text_data, bytes_data=bytes_data)
+        handler = self.transport_handler
+        if handler is None:  # refused, closed after an invalid frame, or gone
+            return
+        if not text_data:
+            await self._end_protocol(handler, "WebSocket message type must be text")
+            return
+        try:
+            message = self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self._end_protocol(handler, "WebSocket message must be valid JSON")
+            return
+        if not isinstance(message, dict):
+            await self._end_protocol(handler, "Failed to parse message")
+            return
+        if self._auth_kind is not None and message.get("type") == "subscribe" and not await self._check_or_close():
+            return
+        if self.transport_handler is not handler:
+            return
+        try:
+            await handler.handle_message(message)  # type: ignore[arg-type]  # its fields are checked there
+        except (TypeError, AttributeError):  # a field of the wrong shape (`"payload": "x"`, a list as id)
+            await self._end_protocol(handler, "Failed to parse message")
+
+    async def _end_protocol(self, handler: PlatformTransportWSHandler, reason: str) -> None:
+        """As Strawberry's reading loop: an invalid frame closes 4400 and ends the handler (and its operations)."""
+        await handler.handle_invalid_message(reason)
+        await handler.shutdown()
 
     async def dispatch(self, message: Any) -> None:
+        from channels.consumer import get_handler_name
+
         from subscriptions.revocation import REVOKED_TYPE
 
-        type_ = message.get("type")
+        type_ = message.get("type", "")
         if type_ == REVOKED_TYPE:
             await self._check_or_close()
             return
-        if type_ in ("websocket.connect", "websocket.disconnect"):
-            # Neither touches the database: skip channels' close_old_connections, a thread hop per message
-            # (a disconnect storm after a fan-out would otherwise take the CPU from the deliveries).
-            await getattr(self, type_.replace(".", "_"))(message)
+        if type_.startswith(("websocket.", "http.")):
+            # channels' own dispatch, without `close_old_connections` first: a thread hop per message that none
+            # of these handlers needs (a disconnect storm after a fan-out would take the CPU from deliveries).
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {type_}")
+            await handler(message)
             return
-        await super().dispatch(message)
+        await super().dispatch(message)  # strawberry's: to the listening subscriptions
 
     async def websocket_disconnect(self, message: Any) -> None:
         """channels' own, without its closing of old database connections (a thread hop per socket that
         nothing here needs: the database work of a socket runs in `database_sync_to_async`)."""
         from channels.exceptions import StopConsumer
 
-        if self.channel_layer is not None:
+        self.closed = True  # the client has gone: nothing more may be sent
+        if self.channel_layer is not None and self.channel_name:
             for group in self.groups:
                 await self.channel_layer.group_discard(group, self.channel_name)
         await self.disconnect(message["code"])
@@ -236,7 +473,8 @@ class PlatformWSConsumer(GraphQLWSConsumer):
         if self._auth_group is not None and self.channel_layer is not None:
             await self.channel_layer.group_discard(self._auth_group, self.channel_name)
             self._auth_group = None
-        await super().disconnect(code)
+        if self.transport_handler is not None:
+            await self.transport_handler.shutdown()  # cancels running operations, detaches parked watchers
 
 
 def graphql_ws_consumer() -> Any:

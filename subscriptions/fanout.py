@@ -12,10 +12,12 @@ watcher's document, so here it is done once:
   (document, variables, operation id) and written to every watcher's socket directly, without awaiting a
   slow socket (a paused socket finishes its write on its own; the others do not wait for it).
 
-A subscription resolver joins the group *before* reading its snapshot (so nothing slips between), yields the
-snapshot through the usual GraphQL path, then `attach`es: anything newer than the snapshot that arrived in
-between is sent at once, and later events by the hub. Leaving the operation (complete, disconnect, a 4403
-revocation) `detach`es it; the last watcher of a group leaves the group.
+A subscription resolver `enter`s the group *before* reading its snapshot (so nothing slips between), yields
+the snapshot through the usual GraphQL path, then `attach`es: anything newer than the snapshot that arrived in
+between is sent at once, and later events by the hub. Then it *parks* the watcher with its graphql-transport-ws
+operation (`PARKING`): the operation stays registered (duplicate ids, caps, `complete` still apply) but no
+task, generator or future is kept for it. Ending the operation (complete, hang-up, a 4403 close) calls
+`Watcher.leave`: detached, and the group `release`d; the last watcher of a group leaves the group.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ import asyncio
 import contextvars
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
@@ -42,6 +43,17 @@ Send = Callable[[Message], Coroutine[Any, Any, None]]
 
 #: The graphql-transport-ws operation id of the running subscription (set for each operation's task).
 OPERATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("platform_operation_id", default=None)
+
+
+class Parking(Protocol):
+    """Where a subscription can hand its watcher over (the socket's graphql-transport-ws handler)."""
+
+    def park(self, operation_id: str, watcher: Watcher) -> bool:
+        """Keep `watcher` as the running operation `operation_id`; False if that operation is gone."""
+
+
+#: The running operation's handler, for `Parking.park` (set with OPERATION_ID).
+PARKING: contextvars.ContextVar[Parking | None] = contextvars.ContextVar("platform_parking", default=None)
 
 
 def send_eagerly(write: Awaitable[None]) -> None:
@@ -70,22 +82,33 @@ def send_eagerly(write: Awaitable[None]) -> None:
 
 
 class Watcher:
-    """One subscription operation on one socket: where to write, how its messages look, what it has seen."""
+    """One subscription operation on one socket: where to write, how its messages look, what it has seen.
 
-    __slots__ = ("render_key", "send", "sent")
+    Holds one use of its group (taken by `Hub.enter`) until `leave`."""
 
-    def __init__(self, send: Send, render_key: Hashable, sent: dict[Hashable, int]) -> None:
+    __slots__ = ("group", "render_key", "send", "sent")
+
+    def __init__(self, group: Group, send: Send, render_key: Hashable, sent: dict[Hashable, int]) -> None:
+        self.group: Group | None = group
         self.send = send
         self.render_key = render_key
         self.sent = sent
+
+    def leave(self) -> None:
+        """Stop writing to this watcher and give its group back; idempotent (complete, then hang-up)."""
+        group, self.group = self.group, None
+        if group is not None:
+            group.detach(self)
+            group.hub.release(group)
 
 
 class Group:
     """The process's membership of one channel group and everyone watching it here."""
 
-    def __init__(self, hub: Hub, name: str) -> None:
+    def __init__(self, hub: Hub, name: str, home: dict[str, Group]) -> None:
         self.hub = hub
         self.name = name
+        self.home = home  # the loop's groups by name, which this one leaves with its last user
         self.users = 0
         self.watchers: dict[Watcher, None] = {}
         self.renderers: dict[Hashable, list[Any]] = {}  # render key -> [render, watchers using it]
@@ -106,7 +129,7 @@ class Group:
         if entry is None:
             self.renderers[render_key] = entry = [renderer(), 0]
         entry[1] += 1
-        watcher = Watcher(send, render_key, sent)
+        watcher = Watcher(self, send, render_key, sent)
         self.watchers[watcher] = None
         for key in sorted(self.latest, key=str):
             self._write(watcher, self.latest[key], {})
@@ -182,6 +205,7 @@ class Hub:
         self._groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Group]] = (
             weakref.WeakKeyDictionary()
         )
+        self._leaving: set[asyncio.Task[None]] = set()
 
     def _here(self) -> dict[str, Group]:
         loop = asyncio.get_running_loop()
@@ -190,23 +214,34 @@ class Hub:
             self._groups[loop] = groups = {}
         return groups
 
-    @asynccontextmanager
-    async def joined(self, name: str) -> AsyncIterator[Group]:
-        """The group `name`, joined in the channel layer (once per process) before this returns."""
+    async def enter(self, name: str) -> Group:
+        """The group `name`, joined in the channel layer (once per process) before this returns.
+
+        The caller holds one use of it: `release` it, or `attach` a watcher and `Watcher.leave` that."""
         groups = self._here()
         group = groups.get(name)
         if group is None:
-            groups[name] = group = Group(self, name)
+            groups[name] = group = Group(self, name, groups)
             group.joining = asyncio.create_task(self._join(group))
         group.users += 1
         try:
             await asyncio.shield(group.joining)  # type: ignore[arg-type]
-            yield group
-        finally:
-            group.users -= 1
-            if group.users == 0 and groups.get(name) is group:
-                del groups[name]
-                await asyncio.shield(self._leave(group))
+        except BaseException:
+            self.release(group)
+            raise
+        return group
+
+    def release(self, group: Group) -> None:
+        """Give back one use of `group`; the last one leaves the channel group (in a task of its own: callers
+        may be synchronous, such as a socket's close)."""
+        group.users -= 1
+        if group.users > 0:
+            return
+        if group.home.get(group.name) is group:
+            del group.home[group.name]
+        leaving = asyncio.get_running_loop().create_task(self._leave(group))
+        self._leaving.add(leaving)  # keep it referenced until done
+        leaving.add_done_callback(self._leaving.discard)
 
     async def _join(self, group: Group) -> None:
         layer = get_channel_layer()

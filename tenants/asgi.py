@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from tenants import context
-from tenants.routing import ProvinceNotFound, Resolution, not_found_payload, resolve
+from tenants.routing import NotCached, ProvinceNotFound, Resolution, not_found_payload, resolve
 
 Scope = dict[str, Any]
 
@@ -34,10 +34,12 @@ class ProvinceWebSocketMiddleware:
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
             return
+        host, header = _header(scope, "host") or "", _header(scope, settings.PROVINCE_HEADER)
         try:
-            resolution: Resolution = await database_sync_to_async(resolve)(
-                _header(scope, "host") or "", scope["path"], _header(scope, settings.PROVINCE_HEADER)
-            )
+            try:  # a cached province touches no database: no thread hop per handshake
+                resolution: Resolution = resolve(host, scope["path"], header, cached_only=True)
+            except NotCached:
+                resolution = await database_sync_to_async(resolve)(host, scope["path"], header)
         except ProvinceNotFound as error:
             await _reject(scope, receive, send, error)
             return

@@ -27,6 +27,10 @@ _SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _CACHE_SECONDS = 30.0
 
 
+class NotCached(Exception):
+    """`resolve(..., cached_only=True)` would have to read the database."""
+
+
 class ProvinceNotFound(Exception):
     def __init__(self, what: str) -> None:
         self.what = what
@@ -81,12 +85,14 @@ def _normalise_host(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _province_by_slug(slug: str) -> Province:
+def _province_by_slug(slug: str, cached_only: bool = False) -> Province:
     if not _SLUG_RE.match(slug):
         raise ProvinceNotFound(slug)
     cached = _cache.get(("slug", slug))
     if cached is not None:
         return cached
+    if cached_only:
+        raise NotCached(slug)
     with national_scope():
         province = Province.objects.filter(slug=slug, is_active=True, kind=Province.Kind.PROVINCE).first()
     if province is None:
@@ -95,10 +101,12 @@ def _province_by_slug(slug: str) -> Province:
     return province
 
 
-def _tenant_by_domain(host: str) -> Any:
+def _tenant_by_domain(host: str, cached_only: bool = False) -> Any:
     cached = _cache.get(("domain", host))
     if cached is not None:
         return cached
+    if cached_only:
+        raise NotCached(host)
     with national_scope():
         domain = Domain.objects.select_related("tenant").filter(domain=host, tenant__is_active=True).first()
     if domain is None:
@@ -107,10 +115,12 @@ def _tenant_by_domain(host: str) -> Any:
     return domain.tenant
 
 
-def _national() -> Any:
+def _national(cached_only: bool = False) -> Any:
     cached = _cache.get(("national", ""))
     if cached is not None:
         return cached
+    if cached_only:
+        raise NotCached("national")
     with national_scope():
         tenant = Province.objects.filter(schema_name=get_public_schema_name()).first()
     if tenant is None:
@@ -119,8 +129,11 @@ def _national() -> Any:
     return tenant
 
 
-def resolve(host: str, path: str, header_slug: str | None = None) -> Resolution:
-    """Resolve a request to its province; raise ProvinceNotFound rather than guess."""
+def resolve(host: str, path: str, header_slug: str | None = None, *, cached_only: bool = False) -> Resolution:
+    """Resolve a request to its province; raise ProvinceNotFound rather than guess.
+
+    `cached_only`: answer from the cache or raise NotCached, never touching the database (so an async caller
+    needs no thread hop for the common case)."""
     host = _normalise_host(host)
     base = settings.BASE_DOMAIN
     prefix_match = _PREFIX_RE.match(path)
@@ -132,22 +145,22 @@ def resolve(host: str, path: str, header_slug: str | None = None) -> Resolution:
     if host in settings.NATIONAL_HOSTS:
         slug = path_slug or header_slug
         if slug is None:
-            return Resolution(_national(), path, "")
+            return Resolution(_national(cached_only), path, "")
         if path_slug and header_slug and path_slug != header_slug:
             raise ProvinceNotFound(f"{path_slug}/{header_slug}")
-        return Resolution(_province_by_slug(slug), rest, prefix)
+        return Resolution(_province_by_slug(slug, cached_only), rest, prefix)
 
     if host.endswith("." + base):
         label = host[: -len(base) - 1]
         if "." in label:
             raise ProvinceNotFound(host)
-        province = _province_by_slug(label)
+        province = _province_by_slug(label, cached_only)
         # A province host never serves another province through a prefix or header.
         if (path_slug and path_slug != label) or (header_slug and header_slug != label):
             raise ProvinceNotFound(path_slug or header_slug or host)
         return Resolution(province, rest, prefix)
 
-    tenant = _tenant_by_domain(host)
+    tenant = _tenant_by_domain(host, cached_only)
     if path_slug and path_slug != tenant.slug:
         raise ProvinceNotFound(path_slug)
     return Resolution(tenant, rest, prefix)

@@ -57,6 +57,22 @@ async def test_invalid_message_closes_4400(asgi_server: LiveServer, provinces: o
         assert await _closed_with(ws) == 4400
 
 
+@pytest.mark.parametrize(
+    "message",
+    [[1, 2], "subscribe", {"id": "1", "type": "subscribe", "payload": "x"}, {"id": ["1"], "type": "complete"}],
+)
+async def test_a_message_of_the_wrong_shape_closes_4400(
+    asgi_server: LiveServer, provinces: object, message: object
+) -> None:
+    # given an acknowledged socket
+    async with _connect(asgi_server) as ws:
+        assert (await _init(ws))["type"] == "connection_ack"
+        # when the client sends JSON that is not a valid message (not an object, or a field of the wrong type)
+        await ws.send(json.dumps(message))
+        # then the socket is closed with 4400
+        assert await _closed_with(ws) == 4400
+
+
 async def test_subscribe_before_ack_closes_4401(asgi_server: LiveServer, provinces: object) -> None:
     async with _connect(asgi_server) as ws:
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": SUBSCRIBE}))

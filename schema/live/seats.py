@@ -22,7 +22,7 @@ from schema.exams.types import ExamPlanType, ExamSessionType
 from schema.execution import next_message_renderer, render_key
 from schema.relay import ProvinceNode, global_id, pk_of
 from subscriptions.coalesce import coalesce
-from subscriptions.fanout import OPERATION_ID, Hub
+from subscriptions.fanout import OPERATION_ID, PARKING, Hub, Watcher
 from subscriptions.groups import group_name
 from subscriptions.listen import joined
 from tenants.context import NoProvinceError, current_scope
@@ -80,12 +80,15 @@ class SeatSubscription:
         scope = current_scope()
         if scope is None:
             raise NoProvinceError("subscription without a province")
-        operation_id = OPERATION_ID.get()
-        if operation_id is None:  # executed outside a graphql-transport-ws operation: the per-connection path
+        operation_id, parking = OPERATION_ID.get(), PARKING.get()
+        if operation_id is None or parking is None:  # outside a graphql-transport-ws operation: per connection
             async for count in _per_connection(info, topic, sid, pid):
                 yield count
             return
-        async with SEATS.joined(group_name(schema=scope.schema_name, topic=topic)) as group:
+        group = await SEATS.enter(group_name(schema=scope.schema_name, topic=topic))
+        watcher: Watcher | None = None
+        parked = False
+        try:
             snapshot = await database_sync_to_async(seat_snapshot)(session_id=sid, plan_id=pid)
             if not snapshot:
                 raise coded_error(info, ErrorCode.NOT_FOUND)
@@ -100,10 +103,19 @@ class SeatSubscription:
                 sent={int(e["sessionId"]): int(e["version"]) for e in snapshot},
             )
             del snapshot
-            try:
-                await asyncio.Future()  # until the operation ends (complete, disconnect, revocation)
-            finally:
-                group.detach(watcher)
+            parked = parking.park(operation_id, watcher)
+            if parked:
+                # The operation now holds the watcher instead of this generator and its task: both end here
+                # (no `complete` is sent); complete, hang-up and a 4403 close call `watcher.leave()`.
+                return
+            await asyncio.Future()  # not parked (the operation is ending): wait for its cancellation
+        finally:
+            if parked:
+                pass  # the operation holds the watcher and its use of the group
+            elif watcher is not None:
+                watcher.leave()  # detaches and gives the group back
+            else:
+                SEATS.release(group)
 
 
 def _seat_renderer(info: strawberry.Info, operation_id: str) -> Callable[[dict[str, Any]], str]:

@@ -12,8 +12,8 @@ def test_every_endpoint_serves_the_one_schema_object() -> None:
     for urlconf in ("config.urls_province", "config.urls_public"):
         view = resolve("/graphql/", urlconf=urlconf).func
         assert view.view_initkwargs["schema"] is schema  # type: ignore[attr-defined]
-    router = websocket_application.app  # ProvinceWebSocketMiddleware → URLRouter
-    consumer = router.routes[0].callback
+    router = websocket_application.app  # ProvinceWebSocketMiddleware → GraphQLPathRouter
+    consumer = router.app
     assert consumer.consumer_initkwargs["schema"] is schema
 
 
