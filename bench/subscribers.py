@@ -8,7 +8,10 @@ Starts a real server (`manage.py serve`, one process, in-memory channel layer) o
 (graphql-transport-ws, from `--client-processes` processes), each subscribing to `seatAvailability` of one
 session and waiting for its first count. Then one candidate books through the GraphQL HTTP endpoint.
 Prints the delivery latency of the new count to all K (p50 / p99 / max, from the moment the booking
-request was sent), how many received it, and the server's memory per connection (RSS growth / K).
+request was sent), how many received it, and the server's memory per connection (RSS growth / K). Watchers
+stay connected until every watcher of their client process has the count, as seat boards stay open;
+`--hang-up` makes each one hang up as soon as it has it (the behaviour before: the platform then serves a
+storm of closes while still delivering, which the bare server barely notices).
 Target: 10,000 subscribers, p99 ≤ 500 ms.
 
 In the same run, for each K, the physical reference: a bare `websockets` server (bench/bare_broadcast.py)
@@ -37,11 +40,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 WATCH = "subscription($s: ID) { seatAvailability(sessionId: $s) { remaining version } }"
 
 
-def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: Any, out: Any) -> None:
-    """One client process: `count` connections; reports readiness, then arrival times of the new count."""
+def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: Any, out: Any,
+            hang_up: bool = False) -> None:
+    """One client process: `count` connections; reports readiness, then arrival times of the new count.
+
+    Each watcher keeps watching until every watcher of this process has the count (a seat board stays open),
+    then hangs up; with `hang_up`, each one hangs up as soon as it has it (its close competes with the
+    deliveries still under way)."""
     import websockets
 
     arrivals: list[float] = []
+    everyone = asyncio.Event()
     connected: list[int] = []
     failed: list[str] = []
 
@@ -70,6 +79,10 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
                     if message.get("type") == "next":
                         if message["payload"]["data"]["seatAvailability"]["remaining"] < start:
                             arrivals.append(time.time())
+                            if not hang_up:
+                                if len(arrivals) == len(connected):
+                                    everyone.set()
+                                await everyone.wait()
                             return
         except Exception as error:  # noqa: BLE001 - counted and reported; the run goes on
             if held:
@@ -86,6 +99,7 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
         ready.put((len(connected), len(failed)))
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
         _, pending = await asyncio.wait(tasks, timeout=30)
+        everyone.set()
         for task in pending:
             task.cancel()
         out.put(arrivals)
@@ -93,11 +107,13 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
     asyncio.run(main())
 
 
-def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any) -> None:
-    """One client process of the bare reference: `count` plain WebSockets waiting for one message."""
+def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any, hang_up: bool = False) -> None:
+    """One client process of the bare reference: `count` plain WebSockets waiting for one message (hanging
+    up as `_client` does)."""
     import websockets
 
     arrivals: list[float] = []
+    everyone = asyncio.Event()
     connected: list[int] = []
     failed: list[str] = []
 
@@ -114,6 +130,10 @@ def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any) -> None:
                     opened.set()
                 await ws.recv()
                 arrivals.append(time.time())
+                if not hang_up:
+                    if len(arrivals) == len(connected):
+                        everyone.set()
+                    await everyone.wait()
         except Exception as error:  # noqa: BLE001 - counted and reported
             if held:
                 pace.release()
@@ -129,6 +149,7 @@ def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any) -> None:
         ready.put((len(connected), len(failed)))
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
         _, pending = await asyncio.wait(tasks, timeout=30)
+        everyone.set()
         for task in pending:
             task.cancel()
         out.put(arrivals)
@@ -136,7 +157,7 @@ def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any) -> None:
     asyncio.run(main())
 
 
-def _bare_run(k: int, client_processes: int, pause: float) -> tuple[list[float], int, float]:
+def _bare_run(k: int, client_processes: int, pause: float, hang_up: bool = False) -> tuple[list[float], int, float]:
     """The bare broadcast to K clients: (latencies ms, connected, KiB per connection)."""
     import subprocess
 
@@ -158,7 +179,7 @@ def _bare_run(k: int, client_processes: int, pause: float) -> tuple[list[float],
         out: Any = mp.Queue()
         go = mp.Event()
         shares = [k // client_processes + (1 if i < k % client_processes else 0) for i in range(client_processes)]
-        clients = [mp.Process(target=_bare_client, args=(port, n, ready, go, out)) for n in shares if n]
+        clients = [mp.Process(target=_bare_client, args=(port, n, ready, go, out, hang_up)) for n in shares if n]
         for process in clients:
             process.start()
         connected = sum(ready.get(timeout=1200)[0] for _ in clients)
@@ -199,6 +220,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes (more than 1 needs --redis)")
     parser.add_argument("--redis", default="", help="REDIS_URL for the server (the pub/sub channel layer)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare websockets reference")
+    parser.add_argument("--hang-up", action="store_true",
+                        help="each watcher hangs up as soon as it has the count (default: watchers stay until all of "
+                             "their client process have it, as a seat board stays open)")
     args = parser.parse_args()
     sizes = args.subscribers or [1000]
 
@@ -220,8 +244,8 @@ def main() -> None:
             go = mp.Event()
             shares = [k // args.client_processes + (1 if i < k % args.client_processes else 0)
                       for i in range(args.client_processes)]
-            clients = [mp.Process(target=_client, args=(port, host, choice["sessionId"], n, ready, go, out))
-                       for n in shares if n]
+            clients = [mp.Process(target=_client, args=(port, host, choice["sessionId"], n, ready, go, out,
+                                                        args.hang_up)) for n in shares if n]
             started = time.monotonic()
             for process in clients:
                 process.start()
@@ -257,7 +281,7 @@ def main() -> None:
         print(f"  server memory: {base_rss / 2**20:.0f} MiB idle, {rss / 2**20:.0f} MiB with {k} connections, "
               f"{(rss - base_rss) / max(k, 1) / 1024:.1f} KiB per connection  (target ≤ 30 KiB)")
         if not args.no_bare:
-            bare, bare_connected, bare_kib = _bare_run(k, args.client_processes, args.pause)
+            bare, bare_connected, bare_kib = _bare_run(k, args.client_processes, args.pause, args.hang_up)
             print(f"  bare websockets broadcast: delivered to {len(bare)} of {bare_connected}: p50 "
                   f"{statistics.median(bare) if bare else float('nan'):.0f} ms, p99 {_p99(bare):.0f} ms, "
                   f"{bare_kib:.1f} KiB per connection")
