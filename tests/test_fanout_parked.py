@@ -18,14 +18,14 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from accounts.models import AuthToken, Role
+from accounts.models import AuthToken, Role, User
 from schema.live.seats import SEATS
 from schema.views import PlatformWSConsumer
 from subscriptions.revocation import REVOKED_TYPE
 from tenants.context import enter, province_scope
 from tests.support.auth import make_account
 from tests.support.exams import make_plan
-from tests.support.graphql import post_graphql
+from tests.support.graphql import post_graphql, ws_close_code
 from tests.support.ids import gid
 from tests.support.live_server import LiveServer
 
@@ -60,13 +60,6 @@ async def _next(ws: websockets.ClientConnection, op_id: str) -> dict[str, Any]:
             assert message["type"] == "next", message
             return dict(message["payload"]["data"])
 
-
-async def _close_code(ws: websockets.ClientConnection) -> int | None:
-    try:
-        while True:
-            await asyncio.wait_for(ws.recv(), 10)
-    except websockets.ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
 
 
 async def _in_server(server: LiveServer, fn: Callable[[], R]) -> R:
@@ -122,6 +115,19 @@ def _operation_tasks(consumer: PlatformWSConsumer) -> list[asyncio.Task[Any]]:
 async def _session(yunnan: object) -> tuple[str, str]:
     setup = await sync_to_async(make_plan)(yunnan, capacity=3)
     return gid("ExamSession", "yunnan", setup.session.pk), f"yunnan.exam_session.{setup.session.pk}"
+
+
+async def _parked_candidate(
+    server: LiveServer, yunnan: object, username: str
+) -> tuple[websockets.ClientConnection, str, User, str]:
+    """A candidate's socket (bearer token) whose seat watcher is parked: (socket, group name, user, token)."""
+    session_id, name = await _session(yunnan)
+    user, token = await sync_to_async(make_account)(yunnan, username=username, roles=[Role.CANDIDATE])
+    ws = await _open(server, {"authToken": token})
+    await _subscribe(ws, "1", WATCH, s=session_id)
+    await _next(ws, "1")
+    await _until(lambda: _in_server(server, lambda: _watchers(server, name) == 1))
+    return ws, name, user, token
 
 
 async def test_an_anonymous_seat_watcher_is_parked_without_a_task_or_a_layer_channel(
@@ -207,7 +213,7 @@ async def test_a_duplicate_id_of_a_parked_watcher_closes_4409(asgi_server: LiveS
     await _subscribe(ws, "1", WATCH, s=session_id)
 
     # Then the socket is closed with 4409 and the watcher detached
-    assert await _close_code(ws) == 4409
+    assert await ws_close_code(ws) == 4409
     await _until(lambda: _in_server(asgi_server, lambda: _watchers(asgi_server, name) == 0))
     assert await _in_server(asgi_server, lambda: _watchers(asgi_server, name)) == 0
 
@@ -261,12 +267,7 @@ async def test_an_authenticated_seat_watcher_is_closed_4403_on_logout(
     asgi_server: LiveServer, yunnan: object
 ) -> None:
     # Given a candidate's socket (bearer token) with a parked seat watcher
-    session_id, name = await _session(yunnan)
-    _, token = await sync_to_async(make_account)(yunnan, username="parked_logout", roles=[Role.CANDIDATE])
-    ws = await _open(asgi_server, {"authToken": token})
-    await _subscribe(ws, "1", WATCH, s=session_id)
-    await _next(ws, "1")
-    await _until(lambda: _in_server(asgi_server, lambda: _watchers(asgi_server, name) == 1))
+    ws, name, _, token = await _parked_candidate(asgi_server, yunnan, "parked_logout")
 
     def channel() -> str:
         (consumer,) = _consumer_of_group(asgi_server, name)
@@ -282,7 +283,7 @@ async def test_an_authenticated_seat_watcher_is_closed_4403_on_logout(
     assert status == 200 and body["data"]["accountLogout"]["ok"] is True, body
 
     # Then the socket is closed with 4403 and its watcher detached
-    assert await _close_code(ws) == 4403
+    assert await ws_close_code(ws) == 4403
     await _until(lambda: _in_server(asgi_server, lambda: _watchers(asgi_server, name) == 0))
     assert await _in_server(asgi_server, lambda: _watchers(asgi_server, name)) == 0
 
@@ -291,12 +292,7 @@ async def test_revocations_racing_on_a_parked_socket_close_it_once_with_4403(
     asgi_server: LiveServer, yunnan: object
 ) -> None:
     # Given a candidate's socket with a parked seat watcher, whose token is then revoked with no event yet
-    session_id, name = await _session(yunnan)
-    user, token = await sync_to_async(make_account)(yunnan, username="parked_race", roles=[Role.CANDIDATE])
-    ws = await _open(asgi_server, {"authToken": token})
-    await _subscribe(ws, "1", WATCH, s=session_id)
-    await _next(ws, "1")
-    await _until(lambda: _in_server(asgi_server, lambda: _watchers(asgi_server, name) == 1))
+    ws, name, user, _ = await _parked_candidate(asgi_server, yunnan, "parked_race")
 
     def revoke_silently() -> None:
         with province_scope(yunnan):
@@ -323,5 +319,5 @@ async def test_revocations_racing_on_a_parked_socket_close_it_once_with_4403(
 
     # Then exactly one close went out, with 4403, and the watcher is detached
     assert [m.get("code") for m in sent if m["type"] == "websocket.close"] == [4403]
-    assert await _close_code(ws) == 4403
+    assert await ws_close_code(ws) == 4403
     assert await _in_server(asgi_server, lambda: _watchers(asgi_server, name)) == 0

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from accounts.models import Role
 from tests.support.auth import make_account
+from tests.support.graphql import ws_close_code
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,13 +37,6 @@ async def _connect(
         yield ws
 
 
-async def _closed_with(ws: websockets.ClientConnection, timeout: float = 10) -> int | None:
-    try:
-        while True:
-            await asyncio.wait_for(ws.recv(), timeout)
-    except websockets.ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
-
 
 async def _init(ws: websockets.ClientConnection, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
@@ -54,7 +48,7 @@ async def test_invalid_message_closes_4400(asgi_server: LiveServer, provinces: o
     async with _connect(asgi_server) as ws:
         assert (await _init(ws))["type"] == "connection_ack"
         await ws.send(json.dumps({"type": "no-such-type"}))
-        assert await _closed_with(ws) == 4400
+        assert await ws_close_code(ws) == 4400
 
 
 @pytest.mark.parametrize(
@@ -70,19 +64,19 @@ async def test_a_message_of_the_wrong_shape_closes_4400(
         # when the client sends JSON that is not a valid message (not an object, or a field of the wrong type)
         await ws.send(json.dumps(message))
         # then the socket is closed with 4400
-        assert await _closed_with(ws) == 4400
+        assert await ws_close_code(ws) == 4400
 
 
 async def test_subscribe_before_ack_closes_4401(asgi_server: LiveServer, provinces: object) -> None:
     async with _connect(asgi_server) as ws:
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": SUBSCRIBE}))
-        assert await _closed_with(ws) == 4401
+        assert await ws_close_code(ws) == 4401
 
 
 async def test_bad_token_closes_4403(asgi_server: LiveServer, provinces: object) -> None:
     async with _connect(asgi_server) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authToken": "yunnan.forged"}}))
-        assert await _closed_with(ws) == 4403
+        assert await ws_close_code(ws) == 4403
 
 
 async def test_token_of_another_province_closes_4403(asgi_server: LiveServer, tianjin: object) -> None:
@@ -91,14 +85,14 @@ async def test_token_of_another_province_closes_4403(asgi_server: LiveServer, ti
     _, token = await sync_to_async(make_account)(tianjin, username="tj_candidate", roles=[Role.CANDIDATE])
     async with _connect(asgi_server, "yunnan.localhost") as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authToken": token}}))
-        assert await _closed_with(ws) == 4403
+        assert await ws_close_code(ws) == 4403
     async with _connect(asgi_server, "tianjin.localhost") as ws:
         assert (await _init(ws, {"authToken": token}))["type"] == "connection_ack"
 
 
 async def test_no_init_within_the_timeout_closes_4408(asgi_server: LiveServer, provinces: object) -> None:
     async with _connect(asgi_server) as ws:
-        code = await _closed_with(ws, timeout=settings.GRAPHQL_WS_INIT_TIMEOUT_SECONDS + 5)
+        code = await ws_close_code(ws, timeout=settings.GRAPHQL_WS_INIT_TIMEOUT_SECONDS + 5)
         assert code == 4408
 
 
@@ -107,14 +101,14 @@ async def test_duplicate_subscription_id_closes_4409(asgi_server: LiveServer, pr
         await _init(ws)
         await ws.send(json.dumps({"id": "same", "type": "subscribe", "payload": SUBSCRIBE}))
         await ws.send(json.dumps({"id": "same", "type": "subscribe", "payload": SUBSCRIBE}))
-        assert await _closed_with(ws) == 4409
+        assert await ws_close_code(ws) == 4409
 
 
 async def test_second_init_closes_4429(asgi_server: LiveServer, provinces: object) -> None:
     async with _connect(asgi_server) as ws:
         await _init(ws)
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert await _closed_with(ws) == 4429
+        assert await ws_close_code(ws) == 4429
 
 
 async def test_subscriptions_per_connection_are_capped(asgi_server: LiveServer, provinces: object) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import AuthToken, Role, User
 from tenants.context import province_scope
 from tests.support.auth import PASSWORD, make_account
-from tests.support.graphql import post_graphql
+from tests.support.graphql import post_graphql, ws_close_code
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,13 +50,6 @@ async def _ask(ws: websockets.ClientConnection, op_id: str, query: str) -> dict[
             return dict(message)
 
 
-async def _close_code(ws: websockets.ClientConnection) -> int | None:
-    try:
-        while True:
-            await asyncio.wait_for(ws.recv(), 10)
-    except websockets.ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
-
 
 def _http(server: LiveServer, query: str, token: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     status, body = post_graphql(
@@ -77,7 +70,7 @@ def test_logout_over_http_closes_the_open_socket_with_4403(asgi_server: LiveServ
         body = await asyncio.to_thread(_http, asgi_server, LOGOUT, token)
         assert body["data"]["accountLogout"]["ok"] is True
         # then the socket is closed with 4403 without any further message from the client
-        return first, await _close_code(ws)
+        return first, await ws_close_code(ws)
 
     first, code = asyncio.run(scenario())
     assert first["payload"]["data"]["me"]["username"] == "ws_logout"
@@ -103,7 +96,7 @@ def test_password_change_closes_every_socket_of_the_account(asgi_server: LiveSer
         )
         assert body["data"]["passwordChange"]["errors"] == [], body
         # then both sockets are closed with 4403
-        return [await _close_code(ws) for ws in sockets]
+        return [await ws_close_code(ws) for ws in sockets]
 
     assert asyncio.run(scenario()) == [4403, 4403]
 
@@ -128,7 +121,7 @@ def test_a_socket_that_missed_the_event_is_refused_at_its_next_operation(
         await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {
             "query": 'mutation { profileUpdate(input: {realName: "张三"}) { errors { code } } }'}}))
         # then nothing runs: the socket is closed with 4403
-        return first, await _close_code(ws)
+        return first, await ws_close_code(ws)
 
     first, code = asyncio.run(scenario())
     assert "errors" not in first["payload"]
@@ -146,7 +139,7 @@ def test_deactivating_an_account_closes_its_sockets(asgi_server: LiveServer, yun
             asgi_server.run_in_server(yunnan, _deactivate, user.pk)
 
         await asyncio.to_thread(disable)
-        return await _close_code(ws)
+        return await ws_close_code(ws)
 
     assert asyncio.run(scenario()) == 4403
 

@@ -73,3 +73,17 @@ def upload_graphql(
             return {"data": error.data, "errors": error.errors}
     return {"data": result.data, "errors": result.errors}
 
+
+
+async def ws_close_code(ws: Any, timeout: float = 10) -> int | None:
+    """Read a `websockets` client connection until the server closes it; the close code it sent (None: no
+    close frame). Fails with TimeoutError when nothing arrives for `timeout` seconds."""
+    import asyncio
+
+    import websockets
+
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), timeout)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
