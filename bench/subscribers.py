@@ -40,6 +40,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 WATCH = "subscription($s: ID) { seatAvailability(sessionId: $s) { remaining version } }"
 
 
+async def _stay(arrivals: list[float], connected: list[int], everyone: asyncio.Event, hang_up: bool) -> None:
+    """After a watcher has its message: unless `hang_up`, keep it connected until every watcher of this client
+    process has had it (the last one to arrive lets them all go)."""
+    if hang_up:
+        return
+    if len(arrivals) == len(connected):
+        everyone.set()
+    await everyone.wait()
+
+
 def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: Any, out: Any,
             hang_up: bool = False) -> None:
     """One client process: `count` connections; reports readiness, then arrival times of the new count.
@@ -79,10 +89,7 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
                     if message.get("type") == "next":
                         if message["payload"]["data"]["seatAvailability"]["remaining"] < start:
                             arrivals.append(time.time())
-                            if not hang_up:
-                                if len(arrivals) == len(connected):
-                                    everyone.set()
-                                await everyone.wait()
+                            await _stay(arrivals, connected, everyone, hang_up)
                             return
         except Exception as error:  # noqa: BLE001 - counted and reported; the run goes on
             if held:
@@ -130,10 +137,7 @@ def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any, hang_up: 
                     opened.set()
                 await ws.recv()
                 arrivals.append(time.time())
-                if not hang_up:
-                    if len(arrivals) == len(connected):
-                        everyone.set()
-                    await everyone.wait()
+                await _stay(arrivals, connected, everyone, hang_up)
         except Exception as error:  # noqa: BLE001 - counted and reported
             if held:
                 pace.release()

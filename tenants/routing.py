@@ -78,6 +78,14 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def _cached(key: tuple[str, str], cached_only: bool) -> Any | None:
+    """The cached value of `key`, or None to read the database; NotCached instead when it may not."""
+    cached = _cache.get(key)
+    if cached is None and cached_only:
+        raise NotCached(key[1] or key[0])
+    return cached
+
+
 def _normalise_host(host: str) -> str:
     host = host.strip().lower().rstrip(".")
     if host.startswith("["):  # [::1]:8000
@@ -88,11 +96,9 @@ def _normalise_host(host: str) -> str:
 def _province_by_slug(slug: str, cached_only: bool = False) -> Province:
     if not _SLUG_RE.match(slug):
         raise ProvinceNotFound(slug)
-    cached = _cache.get(("slug", slug))
+    cached = _cached(("slug", slug), cached_only)
     if cached is not None:
         return cached
-    if cached_only:
-        raise NotCached(slug)
     with national_scope():
         province = Province.objects.filter(slug=slug, is_active=True, kind=Province.Kind.PROVINCE).first()
     if province is None:
@@ -102,11 +108,9 @@ def _province_by_slug(slug: str, cached_only: bool = False) -> Province:
 
 
 def _tenant_by_domain(host: str, cached_only: bool = False) -> Any:
-    cached = _cache.get(("domain", host))
+    cached = _cached(("domain", host), cached_only)
     if cached is not None:
         return cached
-    if cached_only:
-        raise NotCached(host)
     with national_scope():
         domain = Domain.objects.select_related("tenant").filter(domain=host, tenant__is_active=True).first()
     if domain is None:
@@ -116,11 +120,9 @@ def _tenant_by_domain(host: str, cached_only: bool = False) -> Any:
 
 
 def _national(cached_only: bool = False) -> Any:
-    cached = _cache.get(("national", ""))
+    cached = _cached(("national", ""), cached_only)
     if cached is not None:
         return cached
-    if cached_only:
-        raise NotCached("national")
     with national_scope():
         tenant = Province.objects.filter(schema_name=get_public_schema_name()).first()
     if tenant is None:
