@@ -15,6 +15,9 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 
 
 def fetchone_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -33,10 +36,6 @@ def fetchone_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tu
 
 def _as_django_does(cursor: psycopg.Cursor[Any]) -> None:
     """Django's own cursors load timestamps in the connection's time zone (DatabaseWrapper.create_cursor)."""
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
-
     loader = cursor.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if connection.timezone != getattr(loader, "timezone", None):
         register_tzloader(connection.timezone, cursor)
