@@ -76,3 +76,17 @@ def test_the_prepared_lookup_follows_the_province_on_one_connection(yunnan: obje
     # then: it reads Tianjin's tables, never Yunnan's
     assert mine is not None and mine[2].username == "prep_tj"
     assert foreign is None
+
+
+def test_the_lookup_is_a_prepared_statement_on_the_server(yunnan: object) -> None:
+    # given: a token, used once on this connection
+    _, token = make_account(yunnan, username="prep_server", roles=[Role.CANDIDATE])
+    with province_scope(yunnan):
+        assert _live_token(_hash(token), timezone.now()) is not None
+        # when: the server is asked what this session has prepared
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+    # then: the lookup is there (Django's default, prepare_threshold None, made psycopg ignore prepare=True,
+    # so it was parsed and planned on every request)
+    assert any("key_hash" in statement for statement in prepared)

@@ -173,6 +173,10 @@ if _DB_POOL_MAX > 0:
 DB_CONNECT_TIMEOUT_SECONDS = _env_int("PLATFORM_DB_CONNECT_TIMEOUT", 3)
 DB_STATEMENT_TIMEOUT_MS = _env_int("PLATFORM_DB_STATEMENT_TIMEOUT_MS", 15000)
 _db_options: dict[str, Any] = dict(_db.get("OPTIONS", {}))
+# Django disables prepared statements (prepare_threshold None), and psycopg then ignores even an explicit
+# `execute(..., prepare=True)`: core.db's hot statements were parsed and planned on every request. A threshold
+# no query reaches lets exactly those be prepared; the ORM's client-side-binding cursors never prepare anything.
+_db_options.setdefault("prepare_threshold", 2**31 - 1)
 if DB_CONNECT_TIMEOUT_SECONDS > 0:
     _db_options["connect_timeout"] = DB_CONNECT_TIMEOUT_SECONDS
 if DB_STATEMENT_TIMEOUT_MS > 0:
