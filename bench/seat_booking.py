@@ -5,7 +5,9 @@
 
 Starts a real server (`manage.py serve --workers W`, a subprocess) on its own database (`platform_bench`,
 created in the embedded PostgreSQL unless DATABASE_URL is set), creates a plan with one session of N seats
-and 10×N candidates with complete profiles, then `--clients` client threads, each with its own keep-alive
+and 10×N candidates with complete profiles, warms the server up (the same client books 2 × `--clients`
+candidates on a session of their own, half of them refused, and sends authenticated `{ me }`: code paths run,
+connection pool filled, statements prepared), then `--clients` client threads, each with its own keep-alive
 HTTP connection, send `registrationSubmit` for every candidate. Prints successes (must equal N), failures
 by code, throughput and p50/p99 latency; then the same booking as raw SQL (conditional UPDATE … WHERE
 seats_taken < capacity + INSERT, one transaction per attempt, `--clients` connections) and the ratio.
@@ -353,14 +355,19 @@ def main() -> None:
 
     _django(args.db)
     # tokens: the rush's candidates, then 2 × cpu_n for the one-client CPU run (on session 2, cpu_n seats)
-    choice, tokens = _prepare(args.seats, attempts + 2 * cpu_n, args.province, extra_sessions=1)
+    warm_n = 2 * clients
+    # tokens: the rush's candidates, then 2 × cpu_n for the one-client CPU run (on session 2, cpu_n seats), then
+    # warm_n for the warm-up (on session 3, half as many seats: successes and refusals)
+    choice, tokens = _prepare(args.seats, attempts + 2 * cpu_n + warm_n, args.province, extra_sessions=2)
     from exams.models import ExamSession
     from tenants.context import province_scope
     from tenants.models import Province
 
     with province_scope(Province.objects.get(slug=args.province)):
         ExamSession.objects.filter(pk=EXTRA_SESSIONS[0][0]).update(capacity=cpu_n)
-    cpu_tokens, tokens = tokens[attempts:], tokens[:attempts]
+        ExamSession.objects.filter(pk=EXTRA_SESSIONS[1][0]).update(capacity=warm_n // 2)
+    warm_tokens = tokens[attempts + 2 * cpu_n:]
+    cpu_tokens, tokens = tokens[attempts:attempts + 2 * cpu_n], tokens[:attempts]
     host = f"{args.province}.localhost"
     from tests.support.live_server import free_port
 
@@ -375,14 +382,14 @@ def main() -> None:
     port = free_port()
     server = _start_server(args.db, port, args.workers)
     try:
-        # warm every worker (imports, caches, connections) before measuring
-        for _ in range(4 * args.workers):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", "/graphql/", body=json.dumps({"query": "{ examTypes { id } }"}).encode(),
-                         headers={"Host": f"{args.province}.localhost", "Content-Type": "application/json"})
-            conn.getresponse().read()
+        # Warm every worker as a server that has been up for a while is (code paths run once, the connection
+        # pool filled, statements prepared on its connections): the same client rushes a session of its own
+        # (successes and refusals) and sends authenticated `{ me }`, before anything is measured.
+        warm = _graphql_run(port, host, warm_tokens, {**choice, "sessionId": EXTRA_SESSIONS[1][1]}, clients)
+        _load_run(port, host, b'{"query":"{ me { username } }"}', warm_tokens[:clients], 4 * clients, clients)
         print(f"seat booking: {args.seats} seats, {attempts} submissions, {clients} clients, "
-              f"{args.workers} server worker(s), {os.cpu_count()} CPU(s)")
+              f"{args.workers} server worker(s), {os.cpu_count()} CPU(s); warmed up with {warm_n} bookings on "
+              f"another session ({dict(warm['codes'])}) and {4 * clients} {{ me }}")
         graphql = _graphql_run(port, host, tokens, choice, clients)
         _load_run(port, host, b'{"query":"{ __typename }"}', None, 200, 8)  # warm
         typename_run = _load_run(port, host, b'{"query":"{ __typename }"}', None, args.requests, clients)
