@@ -32,6 +32,7 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -278,10 +279,13 @@ def main() -> None:
             warm_choice = {**choice, "sessionId": seat_booking.EXTRA_SESSIONS[0][1]}
             for token in tokens[1:]:
                 _book(port, host, warm_choice, token)
-            # Memory per connection is the growth over a server that has served a watcher already (as the bare
-            # reference's base is taken after a probe connection): the first one's imports are not theirs.
-            for _ in range(2 * args.workers):
-                _probe_watcher(port, host, warm_choice["sessionId"])
+            # Memory per connection is the growth over a server that has served watchers already (as the bare
+            # reference's base is taken after a probe connection): the first ones' imports, and the threads and
+            # pooled database connections that concurrent subscriptions start, are not theirs.
+            with ThreadPoolExecutor(max_workers=16) as probes:
+                futures = [probes.submit(_probe_watcher, port, host, warm_choice["sessionId"]) for _ in range(32)]
+                for future in futures:
+                    future.result()
             base_rss = _rss(server.pid)
             ready: Any = mp.Queue()
             out: Any = mp.Queue()

@@ -129,3 +129,23 @@ async def test_foreign_origin_is_refused_and_same_origin_allowed(asgi_server: Li
             pass
     async with _connect(asgi_server, Origin=f"http://yunnan.localhost:{asgi_server.port}") as ws:
         assert (await _init(ws))["type"] == "connection_ack"
+
+
+async def test_an_open_socket_keeps_no_handshake(asgi_server: LiveServer, provinces: object) -> None:
+    # given: an accepted, acknowledged socket
+    import gc
+
+    from core.ws_protocol import PlatformWebSocketProtocol
+
+    async with _connect(asgi_server, Cookie="a=" + "x" * 2000) as ws:
+        assert (await _init(ws))["type"] == "connection_ack"
+        # when: the server's protocol objects of open sockets are looked at
+        open_sockets = [
+            p for p in gc.get_objects()
+            if type(p) is PlatformWebSocketProtocol and p.handshake_complete and not p.close_sent
+        ]
+        # then: none holds the handshake's request or response (the scope has the headers), and the socket works
+        assert open_sockets
+        assert all(p.request is None and p.response is None for p in open_sockets)
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import uvicorn
 from asgiref.sync import sync_to_async
 
+from core.ws_protocol import WS_PROTOCOL
 from tenants.context import province_scope
 from tests.support.provinces import terminate_other_connections
 
@@ -66,7 +67,7 @@ def start_live_server() -> LiveServer:
 
     port = free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, ws="websockets-sansio", lifespan="off", log_level="warning",
+        application, host="127.0.0.1", port=port, ws=WS_PROTOCOL, lifespan="off", log_level="warning",
         proxy_headers=False,  # as `manage.py serve`: X-Forwarded-For is judged by PLATFORM_TRUSTED_PROXIES
     )
     server = uvicorn.Server(config)

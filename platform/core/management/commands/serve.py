@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.ws_protocol import WS_PROTOCOL
 from tenants.selectors import province_list
 
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             host=options["host"],
             port=port,
             workers=options["workers"],
-            ws="websockets-sansio",
+            ws=WS_PROTOCOL,  # uvicorn's websockets-sansio, releasing the handshake once answered
             ws_per_message_deflate=False,
             lifespan="off",
             # The platform itself decides whom to believe about X-Forwarded-For (PLATFORM_TRUSTED_PROXIES):
