@@ -8,9 +8,11 @@ watcher's document, so here it is done once:
 - one channel-layer membership per group and per process (not per connection), read by one task;
 - the newest absolute value per key (a session) with its version, coalesced to one batch per `interval`
   (never an older version after a newer one: each watcher remembers the version it was last sent);
-- per event, the final graphql-transport-ws `next` message text is rendered once per distinct rendering
-  (document, variables, operation id) and written to every watcher's socket directly, without awaiting a
-  slow socket (a paused socket finishes its write on its own; the others do not wait for it).
+- per event, the final graphql-transport-ws `next` message text is rendered and encoded once per distinct
+  rendering (document, variables, operation id) and written to every watcher's socket directly
+  (`write_text_now` of core.ws_protocol: no coroutine, ASGI message or encoding per socket), without awaiting
+  a slow socket: a paused socket's write finishes on its own, later counts for it wait behind it (newest per
+  session, in order), and the others do not wait for it.
 
 A subscription resolver `enter`s the group *before* reading its snapshot (so nothing slips between), yields
 the snapshot through the usual GraphQL path, then `attach`es: anything newer than the snapshot that arrived in
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 Event = dict[str, Any]
 Render = Callable[[Event], str]
 Message = dict[str, Any]
+#: One rendering of an event: the ASGI message (shared by every socket that takes the ASGI path) and its text
+#: encoded once (for `write_text_now`).
+Rendered = tuple[Message, bytes]
 #: The socket's ASGI send (`websocket.send` messages): one message object is shared by all its watchers.
 Send = Callable[[Message], Coroutine[Any, Any, None]]
 
@@ -56,21 +61,32 @@ class Parking(Protocol):
 PARKING: contextvars.ContextVar[Parking | None] = contextvars.ContextVar("platform_parking", default=None)
 
 
-def send_eagerly(write: Awaitable[None]) -> None:
+def send_eagerly(write: Awaitable[None], on_done: Callable[[], None] | None = None) -> bool:
     """Run a socket write now, on this stack; if it has to wait (a paused socket), let it finish by itself.
 
     A write to a socket with room in its buffer never suspends, so 10,000 of them cost no task each; a slow
     watcher's write resumes when its buffer drains (or fails when it disconnects) without holding up others.
+    True if it finished now; otherwise `on_done` is called once it has (written or failed).
     """
     coro = write.__await__()
+    done = False
+    later = False
+
+    def finish() -> None:
+        nonlocal done
+        done = True
+        if later and on_done is not None:
+            on_done()
 
     def step(_: object = None) -> None:
         try:
             waiting = coro.send(None)
         except StopIteration:
+            finish()
             return
         except Exception:
             logger.debug("a fan-out write failed", exc_info=True)
+            finish()
             return
         if isinstance(waiting, asyncio.Future):
             waiting._asyncio_future_blocking = False
@@ -79,20 +95,45 @@ def send_eagerly(write: Awaitable[None]) -> None:
             asyncio.get_running_loop().call_soon(step)
 
     step()
+    later = True
+    return done
 
 
 class Watcher:
     """One subscription operation on one socket: where to write, how its messages look, what it has seen.
 
-    Holds one use of its group (taken by `Hub.enter`) until `leave`."""
+    Holds one use of its group (taken by `Hub.enter`) until `leave`. Writes go straight to the socket when it
+    offers `write_text_now` (core.ws_protocol) and takes them; otherwise through its ASGI send. While a write
+    waits for a paused socket, later ones queue in `backlog`, the newest per key (an absolute count replaces
+    an older one), and go out in order once it is done."""
 
-    __slots__ = ("group", "render_key", "send", "sent")
+    __slots__ = ("backlog", "direct", "group", "render_key", "send", "sent")
 
     def __init__(self, group: Group, send: Send, render_key: Hashable, sent: dict[Hashable, int]) -> None:
         self.group: Group | None = group
         self.send = send
         self.render_key = render_key
         self.sent = sent
+        self.direct: Callable[[bytes], bool] | None = getattr(getattr(send, "__self__", None), "write_text_now", None)
+        self.backlog: dict[Hashable, Rendered] | None = None
+
+    def deliver(self, key: Hashable, rendered: Rendered) -> None:
+        if self.backlog is not None:  # a write is waiting for the socket: after it, in order
+            self.backlog.pop(key, None)
+            self.backlog[key] = rendered
+            return
+        if self.direct is not None and self.direct(rendered[1]):
+            return
+        self.backlog = {}
+        if send_eagerly(self.send(rendered[0]), self._drain):
+            self.backlog = None
+
+    def _drain(self) -> None:
+        backlog, self.backlog = self.backlog or {}, None
+        if self.group is None:  # it left meanwhile
+            return
+        for key, rendered in backlog.items():
+            self.deliver(key, rendered)
 
     def leave(self) -> None:
         """Stop writing to this watcher and give its group back; idempotent (complete, then hang-up)."""
@@ -142,16 +183,16 @@ class Group:
             if entry[1] <= 0:
                 del self.renderers[watcher.render_key]
 
-    def _write(self, watcher: Watcher, event: Event, messages: dict[Hashable, Message]) -> None:
+    def _write(self, watcher: Watcher, event: Event, messages: dict[Hashable, Rendered]) -> None:
         key, version = self.hub.key(event), self.hub.version(event)
         if version <= watcher.sent.get(key, -1):
             return
-        message = messages.get(watcher.render_key)
-        if message is None:
+        rendered = messages.get(watcher.render_key)
+        if rendered is None:
             text = self.renderers[watcher.render_key][0](event)
-            message = messages[watcher.render_key] = {"type": "websocket.send", "text": text}
+            rendered = messages[watcher.render_key] = ({"type": "websocket.send", "text": text}, text.encode())
         watcher.sent[key] = version
-        send_eagerly(watcher.send(message))
+        watcher.deliver(key, rendered)
 
     def offer(self, event: Event) -> None:
         if not self.hub.accept(event):
@@ -167,7 +208,7 @@ class Group:
         batch = [self.latest[key] for key in sorted(self.pending, key=str)]
         self.pending.clear()
         for event in batch:
-            messages: dict[Hashable, Message] = {}
+            messages: dict[Hashable, Rendered] = {}
             for watcher in tuple(self.watchers):
                 try:
                     self._write(watcher, event, messages)

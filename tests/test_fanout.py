@@ -56,8 +56,11 @@ async def test_watchers_share_one_membership_each_gets_its_own_shape_and_a_leave
         asyncio.create_task(_watch(asgi_server, FULL if i % 2 == 0 else SHORT, session_id, seen[i])) for i in range(5)
     ]
     await _until(lambda: all(seen) and _group_watchers(asgi_server, name) == 5)
-    # Then the process is in the channel group once, not once per connection
+    # Then the process is in the channel group once, not once per connection, and every watcher is written to
+    # directly on its socket (core.ws_protocol), not through a coroutine per write
     assert len(get_channel_layer().groups.get(name, {})) == 1
+    assert asgi_server.loop is not None
+    assert all(w.direct is not None for w in SEATS._groups[asgi_server.loop][name].watchers)
 
     # When one watcher leaves (its operation completes) and a candidate books
     tasks[4].cancel()
