@@ -172,7 +172,8 @@ def _settle() -> None:
     """Before a measured run: collect, then freeze what this client process holds (Django, the prepared rows),
     so no full garbage collection stalls all its client threads mid-run. Measured with gc.callbacks, this
     process ran full collections of 30–90 ms during a bench; one of them stalls every in-flight request and
-    showed as server latency in the p99. Done the same way before every target's run."""
+    showed as server latency in the p99. Done the same way before every target's run (and by bench/subscribers'
+    client processes once connected)."""
     import gc
 
     gc.collect()
@@ -370,7 +371,6 @@ def main() -> None:
     cpu_n = args.cpu_attempts
 
     _django(args.db)
-    # tokens: the rush's candidates, then 2 × cpu_n for the one-client CPU run (on session 2, cpu_n seats)
     warm_n = 2 * clients
     # tokens: the rush's candidates, then 2 × cpu_n for the one-client CPU run (on session 2, cpu_n seats), then
     # warm_n for the warm-up (on session 3, half as many seats: successes and refusals)

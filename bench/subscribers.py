@@ -15,7 +15,7 @@ stay connected until every watcher of their client process has the count, as sea
 storm of closes while still delivering, which the bare server barely notices).
 Target: 10,000 subscribers, p99 ≤ 500 ms.
 
-Each client process, once its connections are open, collects and freezes its objects (`_settle`): a full
+Each client process, once its connections are open, collects and freezes its objects (`seat_booking._settle`): a full
 garbage collection over 5,000 connections took 0.4–0.6 s in a client and stalled all of that process's
 watchers, which the bench counted as delivery latency. The bare reference's clients do the same.
 
@@ -56,17 +56,6 @@ async def _stay(arrivals: list[float], connected: list[int], everyone: asyncio.E
     await everyone.wait()
 
 
-def _settle() -> None:
-    """Once a client process's connections are open: collect, then freeze what exists, so the garbage
-    collector does not walk thousands of connections while the messages arrive. Measured in a client process
-    of 5,000 watchers, a full collection took 0.4–0.6 s and stalled every watcher of that process; it counted
-    as delivery latency. The server does the same with its start-up objects (config/asgi.py)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: Any, out: Any,
             hang_up: bool = False) -> None:
     """One client process: `count` connections; reports readiness, then arrival times of the new count.
@@ -74,6 +63,7 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
     Each watcher keeps watching until every watcher of this process has the count (a seat board stays open),
     then hangs up; with `hang_up`, each one hangs up as soon as it has it (its close competes with the
     deliveries still under way)."""
+    import seat_booking
     import websockets
 
     arrivals: list[float] = []
@@ -120,7 +110,9 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
         pace = asyncio.Semaphore(100)  # handshakes in flight at once
         tasks = [asyncio.create_task(one(i, opened, pace)) for i in range(count)]
         await asyncio.wait_for(opened.wait(), timeout=900)
-        _settle()
+        # Freeze what exists once connected: a full collection over 5,000 connections took 0.4–0.6 s in a client
+        # and stalled all of its watchers, which would count as delivery latency.
+        seat_booking._settle()
         ready.put((len(connected), len(failed)))
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
         _, pending = await asyncio.wait(tasks, timeout=30)
@@ -135,6 +127,7 @@ def _client(port: int, host: str, session_id: str, count: int, ready: Any, go: A
 def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any, hang_up: bool = False) -> None:
     """One client process of the bare reference: `count` plain WebSockets waiting for one message (hanging
     up as `_client` does)."""
+    import seat_booking
     import websockets
 
     arrivals: list[float] = []
@@ -168,7 +161,9 @@ def _bare_client(port: int, count: int, ready: Any, go: Any, out: Any, hang_up: 
         pace = asyncio.Semaphore(100)
         tasks = [asyncio.create_task(one(opened, pace)) for _ in range(count)]
         await asyncio.wait_for(opened.wait(), timeout=900)
-        _settle()
+        # Freeze what exists once connected: a full collection over 5,000 connections took 0.4–0.6 s in a client
+        # and stalled all of its watchers, which would count as delivery latency.
+        seat_booking._settle()
         ready.put((len(connected), len(failed)))
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
         _, pending = await asyncio.wait(tasks, timeout=30)
@@ -337,7 +332,7 @@ def main() -> None:
               f"{os.cpu_count()} CPU(s), {args.client_processes} client process(es), {args.workers} server "
               f"process(es){' behind Redis' if args.redis else ''}; the booking was answered in {answered_ms:.0f} ms")
         if latencies:
-            p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+            p99 = _p99(latencies)
             print(f"  delivered to {len(latencies)} of {k}: p50 {statistics.median(latencies):.0f} ms, "
                   f"p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms  (target p99 ≤ 500 ms)")
         print(f"  server memory: {base_rss / 2**20:.0f} MiB idle, {rss / 2**20:.0f} MiB with {k} connections, "

@@ -2,7 +2,8 @@
 
 Django runs every query with client-side binding: PostgreSQL parses and plans the text each time. For the
 token lookup that was ~160 µs of server CPU and ~65 µs of ours per request; as a prepared statement (psycopg
-prepares it once per pooled connection) ~36 µs and ~35 µs, measured on this box. Safe across provinces:
+prepares it once per pooled connection) ~36 µs and ~35 µs, measured on this box. psycopg prepares only with a
+`prepare_threshold` that is not None, which Django's default is: config/settings.py sets one. Safe across provinces:
 PostgreSQL re-parses a prepared statement when `search_path` differs from the one it was prepared under, and
 the cursor is taken through Django, so the connection follows the caller's province first.
 """
