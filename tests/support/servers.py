@@ -38,6 +38,9 @@ def running(command: list[str], port: int, *, cwd: Path = ROOT, env: dict[str, s
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is None:  # still up but not answering: its output ends only when it does
+                    process.kill()
+                    process.wait(timeout=20)
                 output = process.stdout.read() if process.stdout else ""
                 raise AssertionError(f"server did not start: {output}")
             time.sleep(0.2)

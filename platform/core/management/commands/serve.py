@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.workers import run_workers
 from core.ws_protocol import WS_PROTOCOL
 from tenants.selectors import province_list
 
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no access log")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import uvicorn
-
         port = options["port"]
         base = settings.BASE_DOMAIN
         self.stdout.write("")
@@ -39,7 +38,8 @@ class Command(BaseCommand):
                 f"  or  http://{base}:{port}/p/{province.slug}/seats/"
             )
         self.stdout.write("")
-        uvicorn.run(
+        # Several workers: each on a listening socket of its own, so connections spread evenly (core.workers).
+        run_workers(
             "config.asgi:application",
             host=options["host"],
             port=port,
