@@ -23,12 +23,32 @@ def audit_record(
     """Record who did what to which object; call it inside the transaction that made the change."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction that makes the change")
-    return AuditEntry.objects.create(
+    entry = audit_entry_build(
+        actor=actor, action=action, target=target, from_state=from_state, to_state=to_state, opinion=opinion,
+        data=data,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry_build(
+    *,
+    actor: Any | None,
+    action: str,
+    target: models.Model,
+    from_state: str = "",
+    to_state: str = "",
+    opinion: str = "",
+    data: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """The audit row of `audit_record`, unsaved, for a caller that inserts it in a statement of its own (the
+    booking's, with its target and its seat). `target_id` is left empty while the target has no primary key."""
+    return AuditEntry(
         actor_id=getattr(actor, "pk", None),
         actor_label=str(getattr(actor, "username", "") or ("system" if actor is None else actor))[:150],
         action=action,
         target_type=target._meta.label_lower,
-        target_id=str(target.pk),
+        target_id="" if target.pk is None else str(target.pk),
         from_state=from_state,
         to_state=to_state,
         opinion=opinion,

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
-from core.db import fetchone_prepared
+from core.db import fetchone_prepared, fetchone_prepared_committing, insert_parts
 from core.errors import DomainError, ErrorCode
-from exams.models import ExamSession
+from core.models import AuditEntry
+from exams.models import ExamSession, Registration
 from subscriptions.publish import publish_after_commit
 
 
@@ -94,6 +96,68 @@ def seat_take_if_free(*, session_id: int) -> SeatCount:
     new = SeatCount(*row)
     seats_publish(new)
     return new
+
+
+def seat_take_if_free_inserting(*, session_id: int, registration: Registration, audit: AuditEntry) -> SeatCount:
+    """`seat_take_if_free` with the booking's two rows, in one statement that is its transaction's last and only
+    write, sent with its COMMIT (core.db.fetchone_prepared_committing).
+
+    The conditional UPDATE takes the seat; only if it took one, the statement inserts the registration and then
+    its audit row (`target_id` = the new registration's id). So the session's row is locked for that statement
+    and the COMMIT, run back to back by the server, and a full session writes nothing. Raises SESSION_FULL when
+    no seat was free; a duplicate registration fails on its unique index as with two INSERTs.
+    """
+    reg_parts = insert_parts(registration)
+    audit_parts = [part for part in insert_parts(audit) if part[0] != _quote("target_id")]
+    row = fetchone_prepared_committing(_inserting_sql(reg_parts, audit_parts), {
+        "session": session_id,
+        **{f"r{i}": value for i, (_, _, value) in enumerate(reg_parts)},
+        **{f"a{i}": value for i, (_, _, value) in enumerate(audit_parts)},
+    })
+    if row is None:
+        raise DomainError(ErrorCode.SESSION_FULL, field="sessionId")
+    new = SeatCount(*row[:5])
+    for obj, pk in ((registration, row[5]), (audit, row[6])):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    audit.target_id = str(registration.pk)
+    seats_publish(new)
+    return new
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _inserting_sql(reg_parts: list[tuple[str, str, Any]], audit_parts: list[tuple[str, str, Any]]) -> str:
+    """The statement's text: fixed by the two models' columns, so it is prepared once per connection."""
+    key = (tuple(part[:2] for part in reg_parts), tuple(part[:2] for part in audit_parts))
+    sql = _INSERTING_SQL.get(key)
+    if sql is None:
+        sql = _INSERTING_SQL[key] = _inserting_sql_build(reg_parts, audit_parts)
+    return sql
+
+
+_INSERTING_SQL: dict[tuple[tuple[tuple[str, str], ...], ...], str] = {}
+
+
+def _inserting_sql_build(reg_parts: list[tuple[str, str, Any]], audit_parts: list[tuple[str, str, Any]]) -> str:
+    def select(parts: list[tuple[str, str, Any]], prefix: str) -> str:
+        return ", ".join(f"%({prefix}{i})s::{db_type}" for i, (_, db_type, _) in enumerate(parts))
+
+    return (
+        f"WITH seat AS (UPDATE {_table()} SET seats_taken = seats_taken + 1, "  # noqa: S608
+        "seats_version = seats_version + 1 WHERE id = %(session)s AND seats_taken < capacity "
+        "RETURNING id, plan_id, capacity, seats_taken, seats_version), "
+        f"reg AS (INSERT INTO {_quote(Registration._meta.db_table)} ({', '.join(c for c, _, _ in reg_parts)}) "
+        f"SELECT {select(reg_parts, 'r')} FROM seat RETURNING id), "
+        f"aud AS (INSERT INTO {_quote(AuditEntry._meta.db_table)} "
+        f"({', '.join(c for c, _, _ in audit_parts)}, {_quote('target_id')}) "
+        f"SELECT {select(audit_parts, 'a')}, reg.id::text FROM reg RETURNING id) "
+        "SELECT seat.id, seat.plan_id, seat.capacity, seat.seats_taken, seat.seats_version, reg.id, aud.id "
+        "FROM seat, reg, aud"
+    )
 
 
 def seat_free(*, session_id: int) -> SeatCount | None:

@@ -849,8 +849,13 @@ def _submit_new(
     )
     try:
         with transaction.atomic():
-            review_create_submitted(obj=registration, actor=actor)
-            seats.seat_take_if_free(session_id=choice.session_id)  # last: the lock lasts it and the COMMIT
+            # The registration, its audit row and the seat in one statement sent with its COMMIT: the session's
+            # row stays locked for that statement only, not while this thread waits for the GIL (exams.seats).
+            review_create_submitted(
+                obj=registration, actor=actor,
+                insert=lambda obj, audit: seats.seat_take_if_free_inserting(
+                    session_id=choice.session_id, registration=obj, audit=audit),
+            )
     except IntegrityError as error:
         raise _duplicate_guard(error) from error
     return registration

@@ -9,6 +9,7 @@ commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,7 +18,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import DomainError, ErrorCode
-from core.services import audit_record
+from core.models import AuditEntry
+from core.services import audit_entry_build, audit_record
 from reviews.models import Reviewable, ReviewAction, ReviewState
 from subscriptions.publish import publish_after_commit
 
@@ -174,11 +176,17 @@ def review_transition(
     return locked
 
 
-def review_create_submitted(*, obj: R, actor: Any) -> R:
+def review_create_submitted(
+    *, obj: R, actor: Any, insert: Callable[[R, AuditEntry], object] | None = None
+) -> R:
     """Create `obj` (unsaved) already submitted: the move DRAFT → SUBMITTED of `review_transition` for a request
     that never existed as a draft, in one INSERT (no row to lock yet). Same fields, same audit row
     (`review_submit`, draft → submitted), same events after commit. The caller runs it inside its transaction
-    and applies the type's own side effects of the submission itself (the booking takes its seat last).
+    and applies the type's own side effects of the submission itself.
+
+    `insert`, when given, writes the row and its audit row itself (the booking: both in the one statement that
+    takes the seat, exams.seats.seat_take_if_free_inserting) and raises if it cannot; by default they are two
+    INSERTs here.
     """
     model = type(obj)
     if not transaction.get_connection().in_atomic_block:
@@ -194,8 +202,7 @@ def review_create_submitted(*, obj: R, actor: Any) -> R:
     obj.opinion = ""
     obj.state = to_state
     obj.version += 1
-    obj.save(force_insert=True)
-    audit_record(
+    audit = audit_entry_build(
         actor=actor,
         action=f"review_{A.SUBMIT.value}",
         target=obj,
@@ -203,6 +210,12 @@ def review_create_submitted(*, obj: R, actor: Any) -> R:
         to_state=to_state.value,
         data={"requestType": model.REQUEST_TYPE, "fromStage": 0, "stage": obj.stage, "stages": obj.stages},
     )
+    if insert is None:
+        obj.save(force_insert=True)
+        audit.target_id = str(obj.pk)
+        audit.save(force_insert=True)
+    else:
+        insert(obj, audit)
     _publish(obj, to_state=to_state, at=now.isoformat())
     return obj
 

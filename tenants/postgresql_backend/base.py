@@ -36,7 +36,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super().set_tenant(tenant, include_public)
         self._chosen_by = context.current_scope()
 
-    def _follow_context(self) -> None:
+    def follow_context(self) -> None:
+        """Enter the schema of the context now using this connection, if another context chose the current one."""
         scope = context.current_scope()
         if scope is self._chosen_by:
             return
@@ -46,17 +47,26 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             self.set_tenant(FakeTenant(schema_name=get_public_schema_name()))
 
     def _cursor(self, name: str | None = None) -> Any:
-        self._follow_context()
+        self.follow_context()
         return super()._cursor(name)
 
-    def _handle_search_path(self, cursor: Any = None) -> None:
+    def search_path_known(self) -> bool:
+        """True, and marked as set, when the raw connection is known to hold the current schema's search_path
+        (so no `SET` is needed before a cursor)."""
         raw = self.connection
+        if raw is None or not self.schema_name or self._setting_search_path:
+            return False
+        wanted = self._get_cursor_search_paths()
+        if _KNOWN_PATH.get(raw) != wanted:
+            return False
+        self.search_path_set_schemas = wanted
+        return True
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
         already: object = getattr(self, "search_path_set_schemas", None)
-        if raw is not None and self.schema_name and not self._setting_search_path and not already:
-            wanted = self._get_cursor_search_paths()
-            if _KNOWN_PATH.get(raw) == wanted:
-                self.search_path_set_schemas = wanted
-                return
+        if not already and self.search_path_known():
+            return
+        raw = self.connection
         before = already
         super()._handle_search_path(cursor)
         if raw is None or self.search_path_set_schemas is before:
