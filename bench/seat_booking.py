@@ -13,8 +13,9 @@ by code, throughput and p50/p99 latency; then the same booking as raw SQL (condi
 seats_taken < capacity + INSERT, one transaction per attempt, `--clients` connections) and the ratio.
 
 In the same run, with the same client (`--clients` keep-alive connections, `--requests` requests each target):
-a bare Strawberry ASGI app (bench/bare_strawberry.py, same number of uvicorn workers) answering `{ hello }`,
-the platform's `{ __typename }` on a province and its authenticated `{ me { username } }` (bearer token);
+a bare Strawberry ASGI app (bench/bare_strawberry.py, same number of uvicorn workers, each on its own socket
+as the platform's are) answering `{ hello }`, the platform's `{ __typename }` on a province and its
+authenticated `{ me { username } }` (bearer token);
 prints throughputs and the ratios `__typename ÷ bare` and `me ÷ __typename`. Then the server CPU per booking
 attempt with one client (user+system CPU of every server process, psutil, over `--cpu-attempts` successes
 on a fresh session and as many refusals of the full session).
@@ -148,9 +149,15 @@ def _start_server(db_name: str, port: int, workers: int, env_extra: dict[str, st
 
 
 def _start_bare(port: int, workers: int) -> subprocess.Popen[bytes]:
-    return _start_server("", port, workers, command=[
-        sys.executable, "-m", "uvicorn", "bare_strawberry:app", "--app-dir", str(ROOT / "bench"), "--port",
-        str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning", "--lifespan", "off"])
+    """The bare Strawberry app on uvicorn, its workers each on a listening socket of their own as the platform's
+    are (core.workers), so the ratio compares the applications, not how connections reach the workers."""
+    code = (
+        f"import sys; sys.path[:0] = [{str(ROOT / 'bench')!r}, {str(ROOT / 'platform')!r}]\n"
+        "from core.workers import run_workers\n"
+        f"run_workers('bare_strawberry:app', host='127.0.0.1', port={port}, workers={workers}, access_log=False, "
+        "log_level='warning', lifespan='off')"
+    )
+    return _start_server("", port, workers, command=[sys.executable, "-c", code])
 
 
 def _server_cpu(process: subprocess.Popen[bytes]) -> float:
