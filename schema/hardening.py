@@ -108,6 +108,13 @@ class _NulFinder(Visitor):
             self.found = True
 
 
+def _text_may_hold_nul(query: str | None) -> bool:
+    """Whether a string value parsed from `query` can hold a NUL: only through the character itself or a
+    `\\u` escape (`\\u0000`, `\\u{0}`). Scanning the text is C-speed; visiting the parsed document was ~4 % of
+    the CPU of a `{ me }`, for every request."""
+    return query is None or "\x00" in query or "\\u" in query
+
+
 def _document_has_nul(document: DocumentNode) -> bool:
     finder = _NulFinder()
     visit(document, finder)
@@ -164,7 +171,9 @@ class HardeningGuards(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if _has_nul(context.variables) or (document is not None and _document_has_nul(document)):
+        if _has_nul(context.variables) or (
+            document is not None and _text_may_hold_nul(context.query) and _document_has_nul(document)
+        ):
             raise coded_error(ErrorCode.INVALID_INPUT, message="NUL characters are not allowed / 不允许 NUL 字符")
         if document is not None:
             costs = operation_costs(document, context.operation_name)
