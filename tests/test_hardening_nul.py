@@ -54,7 +54,12 @@ def test_the_document_is_visited_only_when_its_text_can_hold_a_nul(
     # given a count of the document visits
     visits: list[object] = []
     visit = hardening._document_has_nul
-    monkeypatch.setattr(hardening, "_document_has_nul", lambda document: visits.append(document) or visit(document))
+
+    def counted(document: Any) -> bool:
+        visits.append(document)
+        return visit(document)
+
+    monkeypatch.setattr(hardening, "_document_has_nul", counted)
     # when a plain query and one with a \u escape run
     assert "errors" not in _post('{ notices(search: "plain") { edges { node { id } } } }')
     assert not visits
