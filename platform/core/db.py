@@ -23,15 +23,7 @@ from psycopg.pq import Format
 
 def fetchone_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
     """Run `sql` (psycopg placeholders) as a prepared statement on the current connection; its first row."""
-    db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` is a lookup in a thread-local
-    cursor = _prepared_cursor(db)
-    started = time.monotonic()
-    with db.wrap_database_errors:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone()
-    if db.queries_logged:  # visible to assertNumQueries / CaptureQueriesContext like any query
-        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return tuple(row) if row is not None else None
+    return _fetchone(sql, params, commit=False)
 
 
 def fetchone_prepared_committing(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -47,19 +39,27 @@ def fetchone_prepared_committing(sql: str, params: Sequence[Any] | Mapping[str, 
 
     Inside a savepoint (an outer transaction, a test's) it runs alone and the outer block commits later.
     """
-    db = connections[DEFAULT_DB_ALIAS]
-    if not (db.in_atomic_block and db.commit_on_exit and len(db.atomic_blocks) == 1 and not db.needs_rollback):
-        return fetchone_prepared(sql, params)
+    return _fetchone(sql, params, commit=True)
+
+
+def _fetchone(sql: str, params: Sequence[Any] | Mapping[str, Any], *, commit: bool) -> tuple[Any, ...] | None:
+    db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` is a lookup in a thread-local
+    commit = commit and (
+        db.in_atomic_block and db.commit_on_exit and len(db.atomic_blocks) == 1 and not db.needs_rollback
+    )
     cursor = _prepared_cursor(db)
-    raw = cursor.connection
     started = time.monotonic()
     with db.wrap_database_errors:
-        with raw.pipeline():
+        if commit:
+            with cursor.connection.pipeline():
+                cursor.execute(sql, params, prepare=True)
+                _kept_cursor(cursor.connection, "_platform_commit_cursor").execute(b"COMMIT")
+        else:
             cursor.execute(sql, params, prepare=True)
-            _commit_cursor(raw).execute(b"COMMIT")
         row = cursor.fetchone()
-    if db.queries_logged:
-        db.queries_log.append({"sql": f"{sql}; COMMIT", "time": f"{time.monotonic() - started:.3f}"})
+    if db.queries_logged:  # visible to assertNumQueries / CaptureQueriesContext like any query
+        db.queries_log.append({"sql": f"{sql}; COMMIT" if commit else sql,
+                               "time": f"{time.monotonic() - started:.3f}"})
     return tuple(row) if row is not None else None
 
 
@@ -85,14 +85,13 @@ def insert_parts(obj: models.Model) -> list[tuple[str, str, Any]]:
 _INSERT_COLUMNS: dict[type[models.Model], list[tuple[Any, str, str]]] = {}
 
 
-def _commit_cursor(raw: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
-    cursor: psycopg.Cursor[Any] | None = raw.__dict__.get(_COMMIT_CURSOR)
+def _kept_cursor(raw: psycopg.Connection[Any], key: str) -> psycopg.Cursor[Any]:
+    """A psycopg cursor kept on the raw connection under `key` (a cycle with the connection, collected with it)."""
+    cursor: psycopg.Cursor[Any] | None = raw.__dict__.get(key)
     if cursor is None or cursor.closed:
-        cursor = raw.__dict__[_COMMIT_CURSOR] = psycopg.Cursor(raw)
+        cursor = raw.__dict__[key] = psycopg.Cursor(raw)
+        _as_django_does(cursor)
     return cursor
-
-
-_COMMIT_CURSOR = "_platform_commit_cursor"
 
 
 def _prepared_cursor(db: Any) -> psycopg.Cursor[Any]:
@@ -109,20 +108,12 @@ def _prepared_cursor(db: Any) -> psycopg.Cursor[Any]:
     db.ensure_connection()
     if not db.search_path_set_schemas and not db.search_path_known():
         db.cursor().close()
-    raw = db.connection
-    cursor: psycopg.Cursor[Any] | None = raw.__dict__.get(_CURSOR)
-    if cursor is None or cursor.closed:
-        cursor = psycopg.Cursor(raw)
-        _as_django_does(cursor, db)
-        raw.__dict__[_CURSOR] = cursor  # a cycle with the connection, collected with it
-    return cursor
+    return _kept_cursor(db.connection, "_platform_prepared_cursor")
 
 
-_CURSOR = "_platform_prepared_cursor"
-
-
-def _as_django_does(cursor: psycopg.Cursor[Any], db: Any) -> None:
+def _as_django_does(cursor: psycopg.Cursor[Any]) -> None:
     """Django's own cursors load timestamps in the connection's time zone (DatabaseWrapper.create_cursor)."""
+    timezone = connections[DEFAULT_DB_ALIAS].timezone
     loader = cursor.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-    if db.timezone != getattr(loader, "timezone", None):
-        register_tzloader(db.timezone, cursor)
+    if timezone != getattr(loader, "timezone", None):
+        register_tzloader(timezone, cursor)

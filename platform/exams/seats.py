@@ -131,15 +131,14 @@ def _quote(name: str) -> str:
 
 
 def _inserting_sql(reg_parts: list[tuple[str, str, Any]], audit_parts: list[tuple[str, str, Any]]) -> str:
-    """The statement's text: fixed by the two models' columns, so it is prepared once per connection."""
-    key = (tuple(part[:2] for part in reg_parts), tuple(part[:2] for part in audit_parts))
-    sql = _INSERTING_SQL.get(key)
-    if sql is None:
-        sql = _INSERTING_SQL[key] = _inserting_sql_build(reg_parts, audit_parts)
-    return sql
+    """The statement's text: fixed by the two models' columns, so built once and prepared once per connection."""
+    global _INSERTING_SQL
+    if _INSERTING_SQL is None:
+        _INSERTING_SQL = _inserting_sql_build(reg_parts, audit_parts)
+    return _INSERTING_SQL
 
 
-_INSERTING_SQL: dict[tuple[tuple[tuple[str, str], ...], ...], str] = {}
+_INSERTING_SQL: str | None = None
 
 
 def _inserting_sql_build(reg_parts: list[tuple[str, str, Any]], audit_parts: list[tuple[str, str, Any]]) -> str:
